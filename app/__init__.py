@@ -1,0 +1,1 @@
+"""stays-reconciler: a PostgreSQL copy of a Stays account's reservations and their door PINs."""

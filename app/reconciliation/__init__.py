@@ -1,0 +1,1 @@
+"""The reconciliation run: trigger, pages, per-reservation processing and the collector."""

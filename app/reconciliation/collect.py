@@ -1,0 +1,154 @@
+"""The collector: deletion detection, then the run's exact stats and final status."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import peewee
+
+from app.errors import MalformedReservationError
+from app.reconciliation.process import process_reservation, set_outcome
+from app.reconciliation.runs import utc_now
+from app.stays.client import StaysClient
+from models import ReconciliationItem, ReconciliationLog, Reservation, database_proxy
+
+logger = logging.getLogger(__name__)
+
+
+def pending_count(run_id: int) -> int:
+    return (
+        ReconciliationItem.select()
+        .where((ReconciliationItem.run == run_id) & ReconciliationItem.outcome.is_null())
+        .count()
+    )
+
+
+def is_ready(run: ReconciliationLog, timeout_minutes: int, now: datetime) -> bool:
+    """Tell whether the run can be finalised: paging done and every item has an outcome, or
+    the deadline passed, in which case the items still pending become errors."""
+    if run.paging_completed_at is None:
+        return False
+    pending = pending_count(run.id)
+    if pending == 0:
+        return True
+    if now < run.paging_completed_at + timedelta(minutes=timeout_minutes):
+        return False
+    count = (
+        ReconciliationItem.update(
+            outcome="error",
+            reason=f"no outcome within {timeout_minutes} minutes of the last page",
+        )
+        .where((ReconciliationItem.run == run.id) & ReconciliationItem.outcome.is_null())
+        .execute()
+    )
+    logger.warning("Run %d: %d reservation(s) got no outcome in time; counted as errors.",
+                   run.id, count)
+    return True
+
+
+def detect_deletions(run: ReconciliationLog, client: StaysClient) -> int:
+    """Re-read by id every stored reservation in the window that the run did not list.
+
+    A 404 marks it deleted; a record that still exists (moved out of the window, or missed
+    because paging shifted) is processed as if listed. Returns the number marked deleted."""
+    seen = ReconciliationItem.select(ReconciliationItem.stays_reservation_id).where(
+        ReconciliationItem.run == run.id
+    )
+    candidates = [
+        stays_id
+        for (stays_id,) in Reservation.select(Reservation.stays_reservation_id)
+        .where(
+            Reservation.deleted_at.is_null()
+            & (Reservation.check_in_date <= run.window_to)
+            & (Reservation.check_out_date >= run.window_from)
+            & Reservation.stays_reservation_id.not_in(seen)
+        )
+        .tuples()
+    ]
+    deleted = 0
+    for stays_id in candidates:
+        detail = client.get_reservation(stays_id)
+        if detail is None:
+            deleted += _mark_deleted(run.id, stays_id)
+        else:
+            _process_detail(run.id, stays_id, detail)
+    return deleted
+
+
+def _mark_deleted(run_id: int, stays_id: str) -> int:
+    with database_proxy.atomic():
+        (
+            ReconciliationItem.insert(
+                run=run_id, stays_reservation_id=stays_id, outcome="deleted", source="detail"
+            )
+            .on_conflict_ignore()
+            .execute()
+        )
+        count = (
+            Reservation.update(deleted_at=peewee.fn.now(), updated_at=peewee.fn.now())
+            .where(
+                (Reservation.stays_reservation_id == stays_id) & Reservation.deleted_at.is_null()
+            )
+            .execute()
+        )
+    if count:
+        logger.info("Reservation %s deleted in Stays (404); marked deleted.", stays_id)
+    return count
+
+
+def _process_detail(run_id: int, stays_id: str, detail: dict) -> None:
+    (
+        ReconciliationItem.insert(run=run_id, stays_reservation_id=stays_id, source="detail")
+        .on_conflict_ignore()
+        .execute()
+    )
+    if not isinstance(detail, dict) or detail.get("_id") != stays_id:
+        reason = "detail view returned another or no _id"
+        logger.warning("Reservation %s is malformed: %s", stays_id, reason)
+        set_outcome(run_id, stays_id, "error", reason)
+        return
+    try:
+        process_reservation(run_id, detail)
+    except MalformedReservationError:  # pragma: no cover - process_reservation records it
+        raise
+
+
+def finalize_run(run_id: int, now: datetime | None = None) -> ReconciliationLog | None:
+    """Write the run's stats from its items and mark it success; None if already ended."""
+    now = now or utc_now()
+    with database_proxy.atomic():
+        run = (
+            ReconciliationLog.select()
+            .where((ReconciliationLog.id == run_id) & (ReconciliationLog.status == "running"))
+            .for_update()
+            .get_or_none()
+        )
+        if run is None:
+            return None
+        counts = dict(
+            ReconciliationItem.select(ReconciliationItem.outcome, peewee.fn.COUNT(1))
+            .where(ReconciliationItem.run == run_id)
+            .group_by(ReconciliationItem.outcome)
+            .tuples()
+        )
+        stats = {
+            "created": counts.get("created", 0),
+            "updated": counts.get("updated", 0),
+            "unchanged": counts.get("unchanged", 0),
+            "deleted": counts.get("deleted", 0),
+            "errors": counts.get("error", 0),
+        }
+        stats["fetched"] = stats["created"] + stats["updated"] + stats["unchanged"] + stats["errors"]
+        errors = stats["errors"]
+        message = f"{errors} reservation{'s' if errors != 1 else ''} failed" if errors else "OK"
+        duration = max(0, int((now - run.started_at).total_seconds() * 1000))
+        (
+            ReconciliationLog.update(
+                status="success", message=message, completed_at=now, duration=duration, **stats
+            )
+            .where(ReconciliationLog.id == run_id)
+            .execute()
+        )
+    logger.info("Run %d finished in %d ms: %s.", run_id, duration, stats)
+    return ReconciliationLog.get_by_id(run_id)
