@@ -93,6 +93,23 @@ def cmd_demo(args) -> int:
     return run_demo(keep_running=args.keep_running)
 
 
+def cmd_token(args) -> int:
+    from app.config import get_settings
+    from app.tokens import mint_token, parse_duration
+
+    secret = get_settings().JWT_SECRET_KEY
+    if not secret:
+        print(
+            "stays-reconciler: JWT_SECRET_KEY is not set; set it to the web process's key, "
+            "for example with `export JWT_SECRET_KEY=$(python3 -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))')`.",
+            file=sys.stderr,
+        )
+        return 2
+    print(mint_token(args.identity, args.role, parse_duration(args.expires_in), secret))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stays-reconciler",
@@ -136,6 +153,14 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--state", type=int, choices=(0, 1), default=0, help="data set state")
     sandbox.add_argument("--data-dir", type=Path, default=None, help="a stays-sample folder")
     sandbox.set_defaults(handler=cmd_sandbox)
+
+    token = commands.add_parser("token", help="print a signed admin API token (HS256)")
+    token.add_argument("--identity", required=True, help="the token's subject (sub claim)")
+    token.add_argument("--role", default="admin", help="the role claim (default admin)")
+    token.add_argument(
+        "--expires-in", default="1h", help="lifetime such as 30m, 1h or 7d (default 1h)"
+    )
+    token.set_defaults(handler=cmd_token)
 
     demo = commands.add_parser(
         "demo",

@@ -2,6 +2,7 @@
 
 from models.base import BaseModel, database_proxy
 from models.listing import Listing
+from models.pin import ACTIVE_JOB_STATUSES, PIN_JOB_STATUSES, AccessCode, PinJob
 from models.reconciliation import (
     STAT_FIELDS,
     ReconciliationItem,
@@ -11,6 +12,10 @@ from models.reconciliation import (
 from models.reservation import Reservation
 
 __all__ = [
+    "ACTIVE_JOB_STATUSES",
+    "PIN_JOB_STATUSES",
+    "AccessCode",
+    "PinJob",
     "STAT_FIELDS",
     "BaseModel",
     "Listing",

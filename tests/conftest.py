@@ -18,6 +18,8 @@ from app.embedded import EmbeddedServices
 from app.migrate import upgrade
 
 TABLES = (
+    "access_codes",
+    "pin_jobs",
     "reconciliation_pages",
     "reconciliation_items",
     "reconciliation_logs",
