@@ -12,8 +12,8 @@ dramatiq.set_broker(create_redis_broker(_settings.REDIS_URL))
 init_database(_settings.DATABASE_URL)
 
 from actors.collect import collect_run  # noqa: E402
-from actors.fetch import fetch_page  # noqa: E402
-from actors.process import process_reservation  # noqa: E402
+from actors.fetch import fetch_pages  # noqa: E402
+from actors.process import process_page  # noqa: E402
 from actors.reconcile import reconcile  # noqa: E402
 
-__all__ = ["collect_run", "fetch_page", "process_reservation", "reconcile"]
+__all__ = ["collect_run", "fetch_pages", "process_page", "reconcile"]

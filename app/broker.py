@@ -23,8 +23,20 @@ def add_project_middleware(broker: dramatiq.Broker) -> dramatiq.Broker:
     return broker
 
 
+# Dramatiq's defaults (a 60 s heartbeat, maintenance on 0.1 % of commands) can leave the
+# messages of a killed worker unclaimed for many minutes on a quiet queue. A worker's consumer
+# threads refresh the heartbeat on every fetch, about once a second, so 30 s stays safe.
+HEARTBEAT_TIMEOUT_MILLISECONDS = 30_000
+MAINTENANCE_CHANCE_PER_MILLION = 20_000
+
+
 def create_redis_broker(url: str) -> RedisBroker:
-    return add_project_middleware(RedisBroker(url=url))
+    broker = RedisBroker(
+        url=url,
+        heartbeat_timeout=HEARTBEAT_TIMEOUT_MILLISECONDS,
+        maintenance_chance=MAINTENANCE_CHANCE_PER_MILLION,
+    )
+    return add_project_middleware(broker)
 
 
 def use_broker(broker: dramatiq.Broker) -> dramatiq.Broker:

@@ -6,8 +6,8 @@ import logging
 from urllib.parse import urlsplit
 
 import peewee
-from psycopg2.extensions import parse_dsn
 from playhouse.shortcuts import ReconnectMixin
+from psycopg2.extensions import parse_dsn
 
 from models import database_proxy
 

@@ -50,7 +50,7 @@ def _start_stack(services: EmbeddedServices, stays_url: str):
         REDIS_URL=services.redis_url,
         STAYS_API_URL=stays_url,
         STAYS_CLIENT_ID="sandbox",
-        STAYS_CLIENT_SECRET="sandbox",
+        STAYS_CLIENT_SECRET="sandbox",  # noqa: S106 - the local sandbox's fixed credentials
     )
     reset_settings()
     upgrade(services.database_url)

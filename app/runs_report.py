@@ -29,9 +29,7 @@ def send_trigger() -> str:
 
 def run_progress(run: ReconciliationLog) -> str:
     done, total = (
-        ReconciliationItem.select(
-            peewee.fn.COUNT(ReconciliationItem.outcome), peewee.fn.COUNT(1)
-        )
+        ReconciliationItem.select(peewee.fn.COUNT(ReconciliationItem.outcome), peewee.fn.COUNT(1))
         .where(ReconciliationItem.run == run.id)
         .tuples()
         .get()
@@ -88,8 +86,11 @@ def format_runs_table(runs: list[ReconciliationLog]) -> str:
         for run in runs
     ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in [header, *rows]]
-    return "\n".join(line.rstrip() for line in lines)
+    lines = []
+    for row in [header, *rows]:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
 
 
 def print_progress(line: str) -> None:

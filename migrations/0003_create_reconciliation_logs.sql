@@ -23,6 +23,7 @@ CREATE TABLE reconciliation_logs (
     window_to date,
     trigger_key text,
     paging_completed_at timestamptz,
+    page_count integer,
     CONSTRAINT reconciliation_logs_status_check CHECK (
         status IN ('running', 'success', 'failed', 'skipped')
     ),

@@ -26,6 +26,7 @@ class ReconciliationLog(BaseModel):
     window_to = peewee.DateField(null=True)
     trigger_key = peewee.TextField(null=True)
     paging_completed_at = peewee.DateTimeField(null=True)
+    page_count = peewee.IntegerField(null=True)  # known once the last page is fetched
 
     class Meta:
         table_name = "reconciliation_logs"

@@ -9,10 +9,9 @@ import dramatiq
 import psycopg2
 import pytest
 import redis
-from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 
-from app.broker import use_broker
+from app.broker import create_redis_broker, use_broker
 from app.config import reset_settings
 from app.embedded import EmbeddedServices
 from app.migrate import upgrade
@@ -102,7 +101,7 @@ def stub_broker(services):
 def redis_broker(services):
     _, redis_url = services
     redis.Redis.from_url(redis_url).flushdb()
-    broker = use_broker(RedisBroker(url=redis_url))
+    broker = use_broker(create_redis_broker(redis_url))
     yield broker
     broker.flush_all()
     broker.close()

@@ -33,7 +33,10 @@ def ids_in_window(base_url: str, start, end) -> set[str]:
         params = [("from", start.isoformat()), ("to", end.isoformat()), ("dateType", "included")]
         params += [("type", t) for t in TYPES] + [("skip", skip), ("limit", 100)]
         page = requests.get(
-            base_url + "/booking/reservations", params=params, auth=("sandbox", "sandbox"), timeout=10
+            base_url + "/booking/reservations",
+            params=params,
+            auth=("sandbox", "sandbox"),
+            timeout=10,
         ).json()
         ids.update(r["_id"] for r in page)
         skip += len(page)
@@ -62,15 +65,17 @@ class Expected:
 def expected_first_run(window_ids: set[str]) -> Expected:
     malformed = set(manifest()["malformed_ids"])
     errors = len(window_ids & malformed)
-    return Expected(created=len(window_ids) - errors, updated=0, deleted=0, errors=errors,
-                    unchanged=0)
+    return Expected(
+        created=len(window_ids) - errors, updated=0, deleted=0, errors=errors, unchanged=0
+    )
 
 
 def expected_no_change_run(window_ids: set[str]) -> Expected:
     malformed = set(manifest()["malformed_ids"])
     errors = len(window_ids & malformed)
-    return Expected(created=0, updated=0, deleted=0, errors=errors,
-                    unchanged=len(window_ids) - errors)
+    return Expected(
+        created=0, updated=0, deleted=0, errors=errors, unchanged=len(window_ids) - errors
+    )
 
 
 def expected_state_1_run(ids_0: set[str], ids_1: set[str]) -> Expected:
@@ -84,5 +89,10 @@ def expected_state_1_run(ids_0: set[str], ids_1: set[str]) -> Expected:
     errors = ids_1 & malformed
     touched = created | updated | deleted | errors
     unchanged = (ids_1 - touched) & stored
-    return Expected(created=len(created), updated=len(updated), deleted=len(deleted),
-                    errors=len(errors), unchanged=len(unchanged))
+    return Expected(
+        created=len(created),
+        updated=len(updated),
+        deleted=len(deleted),
+        errors=len(errors),
+        unchanged=len(unchanged),
+    )

@@ -7,44 +7,28 @@ from datetime import datetime, timedelta
 
 import peewee
 
-from app.errors import MalformedReservationError
-from app.reconciliation.process import process_reservation, set_outcome
+from app.reconciliation.pages import missing_pages
+from app.reconciliation.process import process_reservation, record_outcomes
 from app.reconciliation.runs import utc_now
-from app.stays.client import StaysClient
+from app.stays.client import PAGE_LIMIT, StaysClient
 from models import ReconciliationItem, ReconciliationLog, Reservation, database_proxy
 
 logger = logging.getLogger(__name__)
 
 
-def pending_count(run_id: int) -> int:
-    return (
-        ReconciliationItem.select()
-        .where((ReconciliationItem.run == run_id) & ReconciliationItem.outcome.is_null())
-        .count()
-    )
-
-
-def is_ready(run: ReconciliationLog, timeout_minutes: int, now: datetime) -> bool:
-    """Tell whether the run can be finalised: paging done and every item has an outcome, or
-    the deadline passed, in which case the items still pending become errors."""
+def pages_missing_after_deadline(
+    run: ReconciliationLog, timeout_minutes: int, now: datetime
+) -> list[int] | None:
+    """Return None while the run must wait for pages, [] when every page is recorded, or the
+    skips of the pages still missing once timeout_minutes have passed since the last page."""
     if run.paging_completed_at is None:
-        return False
-    pending = pending_count(run.id)
-    if pending == 0:
-        return True
+        return None
+    missing = missing_pages(run, PAGE_LIMIT)
+    if not missing:
+        return []
     if now < run.paging_completed_at + timedelta(minutes=timeout_minutes):
-        return False
-    count = (
-        ReconciliationItem.update(
-            outcome="error",
-            reason=f"no outcome within {timeout_minutes} minutes of the last page",
-        )
-        .where((ReconciliationItem.run == run.id) & ReconciliationItem.outcome.is_null())
-        .execute()
-    )
-    logger.warning("Run %d: %d reservation(s) got no outcome in time; counted as errors.",
-                   run.id, count)
-    return True
+        return None
+    return missing
 
 
 def detect_deletions(run: ReconciliationLog, client: StaysClient) -> int:
@@ -98,20 +82,12 @@ def _mark_deleted(run_id: int, stays_id: str) -> int:
 
 
 def _process_detail(run_id: int, stays_id: str, detail: dict) -> None:
-    (
-        ReconciliationItem.insert(run=run_id, stays_reservation_id=stays_id, source="detail")
-        .on_conflict_ignore()
-        .execute()
-    )
     if not isinstance(detail, dict) or detail.get("_id") != stays_id:
-        reason = "detail view returned another or no _id"
+        reason = "the detail view returned another or no _id"
         logger.warning("Reservation %s is malformed: %s", stays_id, reason)
-        set_outcome(run_id, stays_id, "error", reason)
+        record_outcomes(run_id, {stays_id: ("error", reason)}, "detail")
         return
-    try:
-        process_reservation(run_id, detail)
-    except MalformedReservationError:  # pragma: no cover - process_reservation records it
-        raise
+    process_reservation(run_id, detail, source="detail")
 
 
 def finalize_run(run_id: int, now: datetime | None = None) -> ReconciliationLog | None:
@@ -139,7 +115,9 @@ def finalize_run(run_id: int, now: datetime | None = None) -> ReconciliationLog 
             "deleted": counts.get("deleted", 0),
             "errors": counts.get("error", 0),
         }
-        stats["fetched"] = stats["created"] + stats["updated"] + stats["unchanged"] + stats["errors"]
+        stats["fetched"] = (
+            stats["created"] + stats["updated"] + stats["unchanged"] + stats["errors"]
+        )
         errors = stats["errors"]
         message = f"{errors} reservation{'s' if errors != 1 else ''} failed" if errors else "OK"
         duration = max(0, int((now - run.started_at).total_seconds() * 1000))

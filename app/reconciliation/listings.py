@@ -47,7 +47,8 @@ def load_listing_config(path: Path) -> dict[str, dict]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as error:
-        raise ConfigurationError(f"Cannot read listing configuration {path}: {error.strerror}.")
+        message = f"Cannot read listing configuration {path}: {error.strerror}."
+        raise ConfigurationError(message) from None
     try:
         config = json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except json.JSONDecodeError as error:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import peewee
 
@@ -25,7 +25,7 @@ class RunStart:
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def window_for(today: date, lookback_days: int, horizon_days: int) -> Window:
@@ -41,10 +41,7 @@ def mark_stale_runs(stale_minutes: int, now: datetime) -> int:
             message=f"Marked failed: still running after {stale_minutes} minutes (stale).",
             completed_at=now,
         )
-        .where(
-            (ReconciliationLog.status == "running")
-            & (ReconciliationLog.started_at < cutoff)
-        )
+        .where((ReconciliationLog.status == "running") & (ReconciliationLog.started_at < cutoff))
         .execute()
     )
     if count:
@@ -82,7 +79,9 @@ def _explain_conflict(trigger_key: str, now: datetime) -> RunStart:
         (ReconciliationLog.trigger_key == trigger_key) & (ReconciliationLog.status != "skipped")
     )
     if same_trigger is not None and same_trigger.status == "running":
-        logger.info("Trigger %s was delivered again; resuming run %d.", trigger_key, same_trigger.id)
+        logger.info(
+            "Trigger %s was delivered again; resuming run %d.", trigger_key, same_trigger.id
+        )
         return RunStart(same_trigger.id, resumed=True)
     if same_trigger is not None:
         reason = f"Trigger {trigger_key} already started run {same_trigger.id}."

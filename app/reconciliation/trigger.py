@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import dramatiq
@@ -16,9 +16,18 @@ from dramatiq.middleware import CurrentMessage
 
 from app.config import get_settings
 from app.errors import StaysAuthenticationError, StaysError, StaysRequestError
-from app.reconciliation.collect import detect_deletions, finalize_run, is_ready
+from app.reconciliation.collect import (
+    detect_deletions,
+    finalize_run,
+    pages_missing_after_deadline,
+)
 from app.reconciliation.listings import sync_listings
-from app.reconciliation.pages import record_page
+from app.reconciliation.pages import (
+    mark_paging_completed,
+    missing_pages,
+    record_page,
+    recorded_prefix,
+)
 from app.reconciliation.runs import fail_run, get_running_run, start_run, utc_now, window_for
 from app.stays.client import PAGE_LIMIT, StaysClient, Window
 
@@ -52,7 +61,7 @@ def scheduled_trigger_key() -> str:
     the same tick start one run."""
     message = CurrentMessage.get_current_message()
     millis = message.message_timestamp if message else None
-    when = datetime.fromtimestamp(millis / 1000, timezone.utc) if millis else utc_now()
+    when = datetime.fromtimestamp(millis / 1000, UTC) if millis else utc_now()
     return "schedule:" + when.strftime("%Y-%m-%dT%H:%MZ")
 
 
@@ -100,29 +109,49 @@ def handle_trigger(trigger_key: str | None) -> int | None:
     except StaysError as error:
         _retry_or_fail(started.run_id, error)
         return started.run_id
-    send("fetch_page", started.run_id, 0)
+    send("fetch_pages", started.run_id)
     return started.run_id
 
 
-def handle_page(run_id: int, skip: int) -> None:
+def handle_fetch(run_id: int) -> None:
+    """Page through the run's window, sending each page to process_page as it arrives.
+
+    Paging in one message keeps Stays calls back to back, while the pages are written in
+    parallel by other workers. A redelivered message resumes after the pages already written;
+    a page sent twice is harmless because process_page is idempotent."""
     run = get_running_run(run_id)
     if run is None:
         return
     window = Window(run.window_from, run.window_to)
-    try:
-        records = get_client().list_reservations_page(window, skip, PAGE_LIMIT)
-    except StaysError as error:
-        _retry_or_fail(run_id, error)
-        return
+    skip = recorded_prefix(run_id, PAGE_LIMIT)
+    pages = skip // PAGE_LIMIT
+    while True:
+        try:
+            records = get_client().list_reservations_page(window, skip, PAGE_LIMIT)
+        except StaysError as error:
+            _retry_or_fail(run_id, error)
+            return
+        send("process_page", run_id, skip, records)
+        pages += 1
+        skip += len(records)
+        if len(records) < PAGE_LIMIT:
+            break
+    mark_paging_completed(run_id, pages)
+    logger.info("Run %d fetched %d page(s), %d reservations listed.", run_id, pages, skip)
+    send("collect_run", run_id)
 
-    result = record_page(run_id, skip, records, PAGE_LIMIT)
-    logger.debug("Run %d page at %d: %s.", run_id, skip, result.counts)
-    for raw in result.pending:
-        send("process_reservation", run_id, raw)
-    if result.last_page:
+
+def handle_page(run_id: int, skip: int, records: list) -> None:
+    if get_running_run(run_id) is None:
+        return
+    counts = record_page(run_id, skip, records)
+    logger.debug("Run %d page at %d: %s.", run_id, skip, dict(counts))
+
+    # The page that completes the run sends the collector at once; the pager's own collector
+    # message, which polls, remains the fallback.
+    run = get_running_run(run_id)
+    if run is not None and run.page_count is not None and not missing_pages(run, PAGE_LIMIT):
         send("collect_run", run_id)
-    else:
-        send("fetch_page", run_id, skip + len(records))
 
 
 def handle_collect(run_id: int) -> None:
@@ -130,8 +159,17 @@ def handle_collect(run_id: int) -> None:
     run = get_running_run(run_id)
     if run is None:
         return
-    if not is_ready(run, settings.RECONCILE_COLLECT_TIMEOUT_MINUTES, utc_now()):
+    timeout = settings.RECONCILE_COLLECT_TIMEOUT_MINUTES
+    missing = pages_missing_after_deadline(run, timeout, utc_now())
+    if missing is None:
         send("collect_run", run_id, delay=COLLECT_POLL_MILLISECONDS)
+        return
+    if missing:
+        fail_run(
+            run_id,
+            f"{len(missing)} page(s) never arrived within {timeout} minutes "
+            f"(first at skip {missing[0]}); the next run reconciles them.",
+        )
         return
     try:
         detect_deletions(run, get_client())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -13,7 +13,9 @@ from app.errors import MalformedReservationError
 
 OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
 TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-RESERVATION_TYPES = frozenset({"reserved", "booked", "contract", "blocked", "maintenance", "canceled"})
+RESERVATION_TYPES = frozenset(
+    {"reserved", "booked", "contract", "blocked", "maintenance", "canceled"}
+)
 
 
 @dataclass(frozen=True)
@@ -32,15 +34,23 @@ class ReservationRecord:
     currency: str | None
     partner_name: str | None
 
+    def values(self) -> tuple:
+        """Return the field values in declaration order (dataclasses.astuple deep-copies,
+        which costs more than the rest of a page's work)."""
+        return tuple(getattr(self, name) for name in FIELD_NAMES)
+
     def content_hash(self) -> str:
         """Hash the stored fields, so an unchanged record is found without comparing columns.
 
         The guest's name is left out because only the detail view carries it: a record read
         from the list and then from the detail view must hash the same."""
-        fields = asdict(self)
-        del fields["guest_name"]
-        canonical = json.dumps(fields, sort_keys=True, default=str, separators=(",", ":"))
+        hashed = [str(getattr(self, name)) for name in HASHED_FIELDS]
+        canonical = json.dumps(hashed, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+FIELD_NAMES = tuple(field.name for field in fields(ReservationRecord))
+HASHED_FIELDS = tuple(name for name in FIELD_NAMES if name != "guest_name")
 
 
 def record_key(raw: object, position: str) -> str:
@@ -53,7 +63,9 @@ def record_key(raw: object, position: str) -> str:
 def parse_reservation(raw: object) -> ReservationRecord:
     """Validate one reservation from the list or detail view; raise MalformedReservationError."""
     if not isinstance(raw, dict):
-        raise MalformedReservationError("(none)", f"expected a JSON object, got {type(raw).__name__}")
+        raise MalformedReservationError(
+            "(none)", f"expected a JSON object, got {type(raw).__name__}"
+        )
     stays_id = raw.get("_id")
     if not isinstance(stays_id, str) or not OBJECT_ID.match(stays_id):
         raise MalformedReservationError(str(stays_id)[:64], "_id is not 24 hexadecimal digits")
