@@ -13,7 +13,16 @@ init_database(_settings.DATABASE_URL)
 
 from actors.collect import collect_run  # noqa: E402
 from actors.fetch import fetch_pages  # noqa: E402
+from actors.pins import dispatch_pin_jobs, generate_pin, revoke_pin  # noqa: E402
 from actors.process import process_page  # noqa: E402
 from actors.reconcile import reconcile  # noqa: E402
 
-__all__ = ["collect_run", "fetch_pages", "process_page", "reconcile"]
+__all__ = [
+    "collect_run",
+    "dispatch_pin_jobs",
+    "fetch_pages",
+    "generate_pin",
+    "process_page",
+    "reconcile",
+    "revoke_pin",
+]

@@ -2,3 +2,4 @@
 
 RECONCILE_QUEUE = "reconcile"
 PIPELINE_QUEUE = "reconciliation"
+PINS_QUEUE = "pins"

@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+from app.config import get_settings
 from app.errors import ReconcilerError
 
 logger = logging.getLogger(__name__)
@@ -89,6 +90,10 @@ def cmd_sandbox(args) -> int:
 
 def cmd_demo(args) -> int:
     from app.demo import run_demo
+
+    if not args.verbose:
+        # The demo prints its own progress; keep warnings, such as malformed records.
+        logging.getLogger().setLevel(logging.WARNING)
 
     return run_demo(keep_running=args.keep_running)
 
@@ -177,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _configure_logging(args.verbose)
     try:
+        # Every command, even one that reads no setting, rejects an invalid environment.
+        get_settings()
         return args.handler(args)
     except ReconcilerError as error:
         print(f"stays-reconciler: {error}", file=sys.stderr)

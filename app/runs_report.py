@@ -69,7 +69,11 @@ def wait_for_run(
 def format_run(run: ReconciliationLog) -> str:
     stats = ", ".join(f"{name} {getattr(run, name)}" for name in STAT_FIELDS)
     duration = f"{run.duration} ms" if run.duration is not None else "-"
-    return f"Run {run.id} {run.status} in {duration}: {stats}. {run.message or ''}".rstrip()
+    pins = (
+        f"PIN jobs scheduled {run.pins_scheduled}, moved {run.pins_moved}, "
+        f"cancelled {run.pins_cancelled}."
+    )
+    return f"Run {run.id} {run.status} in {duration}: {stats}. {pins} {run.message or ''}".rstrip()
 
 
 def format_runs_table(runs: list[ReconciliationLog]) -> str:

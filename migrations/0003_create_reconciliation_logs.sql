@@ -24,6 +24,9 @@ CREATE TABLE reconciliation_logs (
     trigger_key text,
     paging_completed_at timestamptz,
     page_count integer,
+    pins_scheduled integer NOT NULL DEFAULT 0,
+    pins_moved integer NOT NULL DEFAULT 0,
+    pins_cancelled integer NOT NULL DEFAULT 0,
     CONSTRAINT reconciliation_logs_status_check CHECK (
         status IN ('running', 'success', 'failed', 'skipped')
     ),

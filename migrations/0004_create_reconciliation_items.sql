@@ -22,6 +22,9 @@ CREATE TABLE reconciliation_pages (
     run_id bigint NOT NULL REFERENCES reconciliation_logs (id) ON DELETE CASCADE,
     skip integer NOT NULL,
     item_count integer NOT NULL,
+    pins_scheduled integer NOT NULL DEFAULT 0,
+    pins_moved integer NOT NULL DEFAULT 0,
+    pins_cancelled integer NOT NULL DEFAULT 0,
     completed_at timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT reconciliation_pages_pkey PRIMARY KEY (run_id, skip)
 );

@@ -27,6 +27,9 @@ class ReconciliationLog(BaseModel):
     trigger_key = peewee.TextField(null=True)
     paging_completed_at = peewee.DateTimeField(null=True)
     page_count = peewee.IntegerField(null=True)  # known once the last page is fetched
+    pins_scheduled = peewee.IntegerField(default=0)
+    pins_moved = peewee.IntegerField(default=0)
+    pins_cancelled = peewee.IntegerField(default=0)
 
     class Meta:
         table_name = "reconciliation_logs"
@@ -51,6 +54,9 @@ class ReconciliationPage(BaseModel):
     run = peewee.ForeignKeyField(ReconciliationLog, column_name="run_id")
     skip = peewee.IntegerField()
     item_count = peewee.IntegerField()
+    pins_scheduled = peewee.IntegerField(default=0)
+    pins_moved = peewee.IntegerField(default=0)
+    pins_cancelled = peewee.IntegerField(default=0)
     completed_at = peewee.DateTimeField()
 
     class Meta:

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from datetime import datetime, timedelta
 
 import peewee
 
+from app import clock
+from app.pins.dispatch import claim_jobs_by_id
+from app.pins.jobs import apply_job_changes, orphaned_reservation_ids, plan_pin_jobs
 from app.reconciliation.pages import missing_pages
 from app.reconciliation.process import process_reservation, record_outcomes
-from app.reconciliation.runs import utc_now
 from app.stays.client import PAGE_LIMIT, StaysClient
-from models import ReconciliationItem, ReconciliationLog, Reservation, database_proxy
+from models import (
+    ReconciliationItem,
+    ReconciliationLog,
+    ReconciliationPage,
+    Reservation,
+    database_proxy,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -31,11 +40,12 @@ def pages_missing_after_deadline(
     return missing
 
 
-def detect_deletions(run: ReconciliationLog, client: StaysClient) -> int:
+def detect_deletions(run: ReconciliationLog, client: StaysClient) -> list[str]:
     """Re-read by id every stored reservation in the window that the run did not list.
 
     A 404 marks it deleted; a record that still exists (moved out of the window, or missed
-    because paging shifted) is processed as if listed. Returns the number marked deleted."""
+    because paging shifted) is processed as if listed. Returns the ids re-read, so their PIN
+    jobs can be planned."""
     seen = ReconciliationItem.select(ReconciliationItem.stays_reservation_id).where(
         ReconciliationItem.run == run.id
     )
@@ -50,14 +60,49 @@ def detect_deletions(run: ReconciliationLog, client: StaysClient) -> int:
         )
         .tuples()
     ]
-    deleted = 0
     for stays_id in candidates:
         detail = client.get_reservation(stays_id)
         if detail is None:
-            deleted += _mark_deleted(run.id, stays_id)
+            _mark_deleted(run.id, stays_id)
         else:
             _process_detail(run.id, stays_id, detail)
-    return deleted
+    return candidates
+
+
+def plan_after_collect(stays_ids: list[str], settings, now: datetime) -> tuple[Counter, list]:
+    """Plan the PIN jobs of the re-read stays, then sweep orphans; return (counts, due jobs).
+
+    The sweep cancels pending jobs whose reservation is gone or no longer confirmed, counted
+    as 'orphaned'. A failing sweep is logged and skipped: the next run sweeps again."""
+    with database_proxy.atomic():
+        changes = plan_pin_jobs(
+            stays_ids,
+            settings.DEFAULT_TIMEZONE,
+            settings.PIN_LEAD_MINUTES,
+            settings.PIN_REVOKE_AFTER_MINUTES,
+            now,
+        )
+        counts = apply_job_changes(changes)
+        due = claim_jobs_by_id([c.job_id for c in changes if c.run_at], now)
+    try:
+        with database_proxy.atomic():
+            orphans = plan_pin_jobs(
+                orphaned_reservation_ids(),
+                settings.DEFAULT_TIMEZONE,
+                settings.PIN_LEAD_MINUTES,
+                settings.PIN_REVOKE_AFTER_MINUTES,
+                now,
+            )
+            swept = apply_job_changes(orphans)
+            due += claim_jobs_by_id([c.job_id for c in orphans if c.run_at], now)
+    except peewee.PeeweeException:
+        logger.exception("The orphan sweep failed; the next run sweeps again.")
+        return counts, due
+    counts["orphaned"] = swept.pop("cancelled", 0)
+    counts.update(swept)
+    if counts["orphaned"]:
+        logger.info("Cancelled %d orphaned PIN job(s).", counts["orphaned"])
+    return counts, due
 
 
 def _mark_deleted(run_id: int, stays_id: str) -> int:
@@ -90,9 +135,13 @@ def _process_detail(run_id: int, stays_id: str, detail: dict) -> None:
     process_reservation(run_id, detail, source="detail")
 
 
-def finalize_run(run_id: int, now: datetime | None = None) -> ReconciliationLog | None:
-    """Write the run's stats from its items and mark it success; None if already ended."""
-    now = now or utc_now()
+def finalize_run(
+    run_id: int, pins: Counter | None = None, now: datetime | None = None
+) -> ReconciliationLog | None:
+    """Write the run's stats from its items, pages and the collector's PIN counts (pins)
+    and mark it success; return None if the run had already ended."""
+    pins = pins or Counter()
+    now = now or clock.utc_now()
     with database_proxy.atomic():
         run = (
             ReconciliationLog.select()
@@ -118,6 +167,20 @@ def finalize_run(run_id: int, now: datetime | None = None) -> ReconciliationLog 
         stats["fetched"] = (
             stats["created"] + stats["updated"] + stats["unchanged"] + stats["errors"]
         )
+        page_pins = (
+            ReconciliationPage.select(
+                peewee.fn.COALESCE(peewee.fn.SUM(ReconciliationPage.pins_scheduled), 0),
+                peewee.fn.COALESCE(peewee.fn.SUM(ReconciliationPage.pins_moved), 0),
+                peewee.fn.COALESCE(peewee.fn.SUM(ReconciliationPage.pins_cancelled), 0),
+            )
+            .where(ReconciliationPage.run == run_id)
+            .tuples()
+            .get()
+        )
+        stats["orphaned"] = pins["orphaned"]
+        stats["pins_scheduled"] = page_pins[0] + pins["scheduled"]
+        stats["pins_moved"] = page_pins[1] + pins["moved"]
+        stats["pins_cancelled"] = page_pins[2] + pins["cancelled"]
         errors = stats["errors"]
         message = f"{errors} reservation{'s' if errors != 1 else ''} failed" if errors else "OK"
         duration = max(0, int((now - run.started_at).total_seconds() * 1000))

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
 
 import peewee
 
 from app.errors import MalformedReservationError
+from app.pins.dispatch import DueJob, claim_jobs_by_id
+from app.pins.jobs import apply_job_changes, plan_pin_jobs
 from app.reconciliation.process import record_outcomes, upsert_reservations
 from app.stays.records import ReservationRecord, parse_reservation, record_key
 from models import ReconciliationLog, ReconciliationPage, database_proxy
@@ -15,11 +19,20 @@ from models import ReconciliationLog, ReconciliationPage, database_proxy
 logger = logging.getLogger(__name__)
 
 
-def record_page(run_id: int, skip: int, records: list) -> Counter:
-    """Store the page's reservations and their outcomes; return the count per outcome.
+@dataclass
+class PageResult:
+    outcomes: Counter = field(default_factory=Counter)
+    pins: Counter = field(default_factory=Counter)
+    due_jobs: list[DueJob] = field(default_factory=list)  # to send once committed
+
+
+def record_page(run_id: int, skip: int, records: list, settings, now: datetime) -> PageResult:
+    """Store the page's reservations, their outcomes and their PIN jobs in one transaction.
 
     Idempotent: a redelivered or duplicated page writes nothing twice, because unchanged
-    rows are not rewritten and an item keeps the outcome it was first given."""
+    rows are not rewritten, an item keeps the outcome it was first given, and jobs already
+    at their plan are left alone. The PIN jobs of every listed stay are planned, changed or
+    not, so a change of listing time zone or lock reaches them too."""
     parsed: dict[str, ReservationRecord] = {}
     outcomes: dict[str, tuple[str, str | None]] = {}
     for index, raw in enumerate(records):
@@ -32,12 +45,29 @@ def record_page(run_id: int, skip: int, records: list) -> Counter:
             logger.warning("Reservation %s is malformed: %s", key, error.reason)
             outcomes[key] = ("error", error.reason)
 
+    result = PageResult()
     with database_proxy.atomic():
         written = upsert_reservations(list(parsed.values()))
         outcomes.update({key: (outcome, None) for key, outcome in written.items()})
         record_outcomes(run_id, outcomes, "list")
+        changes = plan_pin_jobs(
+            list(parsed),
+            settings.DEFAULT_TIMEZONE,
+            settings.PIN_LEAD_MINUTES,
+            settings.PIN_REVOKE_AFTER_MINUTES,
+            now,
+        )
+        result.pins = apply_job_changes(changes)
+        result.due_jobs = claim_jobs_by_id([c.job_id for c in changes if c.run_at], now)
         (
-            ReconciliationPage.insert(run=run_id, skip=skip, item_count=len(records))
+            ReconciliationPage.insert(
+                run=run_id,
+                skip=skip,
+                item_count=len(records),
+                pins_scheduled=result.pins["scheduled"],
+                pins_moved=result.pins["moved"],
+                pins_cancelled=result.pins["cancelled"],
+            )
             .on_conflict_ignore()
             .execute()
         )
@@ -45,7 +75,8 @@ def record_page(run_id: int, skip: int, records: list) -> Counter:
     for key, outcome in written.items():
         if outcome != "unchanged":
             logger.debug("Reservation %s %s.", key, outcome)
-    return Counter(outcome for outcome, _reason in outcomes.values())
+    result.outcomes = Counter(outcome for outcome, _reason in outcomes.values())
+    return result
 
 
 def mark_paging_completed(run_id: int, page_count: int) -> None:

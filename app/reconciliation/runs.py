@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import peewee
 
+from app import clock
 from app.stays.client import Window
 from models import ReconciliationLog, database_proxy
 
@@ -22,10 +23,6 @@ class RunStart:
     run_id: int | None
     resumed: bool = False
     skipped_reason: str | None = None
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def window_for(today: date, lookback_days: int, horizon_days: int) -> Window:
@@ -112,7 +109,7 @@ def _last_success_started_at() -> datetime | None:
 
 def fail_run(run_id: int, message: str, now: datetime | None = None) -> bool:
     """Mark a running run failed with one error; return False if it had already ended."""
-    now = now or utc_now()
+    now = now or clock.utc_now()
     run = ReconciliationLog.get_or_none(ReconciliationLog.id == run_id)
     if run is None:
         return False

@@ -14,12 +14,15 @@ from zoneinfo import ZoneInfo
 import dramatiq
 from dramatiq.middleware import CurrentMessage
 
+from app import clock
 from app.config import get_settings
 from app.errors import StaysAuthenticationError, StaysError, StaysRequestError
+from app.pins.dispatch import DueJob
 from app.reconciliation.collect import (
     detect_deletions,
     finalize_run,
     pages_missing_after_deadline,
+    plan_after_collect,
 )
 from app.reconciliation.listings import sync_listings
 from app.reconciliation.pages import (
@@ -28,7 +31,7 @@ from app.reconciliation.pages import (
     record_page,
     recorded_prefix,
 )
-from app.reconciliation.runs import fail_run, get_running_run, start_run, utc_now, window_for
+from app.reconciliation.runs import fail_run, get_running_run, start_run, window_for
 from app.stays.client import PAGE_LIMIT, StaysClient, Window
 
 logger = logging.getLogger(__name__)
@@ -61,12 +64,18 @@ def scheduled_trigger_key() -> str:
     the same tick start one run."""
     message = CurrentMessage.get_current_message()
     millis = message.message_timestamp if message else None
-    when = datetime.fromtimestamp(millis / 1000, UTC) if millis else utc_now()
+    when = datetime.fromtimestamp(millis / 1000, UTC) if millis else clock.utc_now()
     return "schedule:" + when.strftime("%Y-%m-%dT%H:%MZ")
 
 
 def send(actor_name: str, *args, delay: int | None = None) -> None:
     dramatiq.get_broker().get_actor(actor_name).send_with_options(args=args, delay=delay)
+
+
+def send_due_jobs(jobs: list[DueJob]) -> None:
+    from app.pins.service import send_jobs
+
+    send_jobs(jobs)
 
 
 def _retries_so_far() -> int:
@@ -101,7 +110,7 @@ def handle_trigger(trigger_key: str | None) -> int | None:
     window = window_for(
         today_for_account(), settings.RECONCILE_LOOKBACK_DAYS, settings.RECONCILE_HORIZON_DAYS
     )
-    started = start_run(key, window, settings.RECONCILE_STALE_MINUTES, utc_now())
+    started = start_run(key, window, settings.RECONCILE_STALE_MINUTES, clock.utc_now())
     if started.run_id is None:
         return None
     try:
@@ -144,8 +153,9 @@ def handle_fetch(run_id: int) -> None:
 def handle_page(run_id: int, skip: int, records: list) -> None:
     if get_running_run(run_id) is None:
         return
-    counts = record_page(run_id, skip, records)
-    logger.debug("Run %d page at %d: %s.", run_id, skip, dict(counts))
+    result = record_page(run_id, skip, records, get_settings(), clock.utc_now())
+    send_due_jobs(result.due_jobs)
+    logger.debug("Run %d page at %d: %s.", run_id, skip, dict(result.outcomes))
 
     # The page that completes the run sends the collector at once; the pager's own collector
     # message, which polls, remains the fallback.
@@ -160,7 +170,7 @@ def handle_collect(run_id: int) -> None:
     if run is None:
         return
     timeout = settings.RECONCILE_COLLECT_TIMEOUT_MINUTES
-    missing = pages_missing_after_deadline(run, timeout, utc_now())
+    missing = pages_missing_after_deadline(run, timeout, clock.utc_now())
     if missing is None:
         send("collect_run", run_id, delay=COLLECT_POLL_MILLISECONDS)
         return
@@ -172,8 +182,11 @@ def handle_collect(run_id: int) -> None:
         )
         return
     try:
-        detect_deletions(run, get_client())
+        reread = detect_deletions(run, get_client())
     except StaysError as error:
         _retry_or_fail(run_id, error)
         return
-    finalize_run(run_id)
+    pins, due = plan_after_collect(reread, settings, clock.utc_now())
+    if finalize_run(run_id, pins) is not None:
+        send_due_jobs(due)
+        send("dispatch_pin_jobs")
