@@ -39,6 +39,9 @@ def cmd_db_upgrade(args) -> int:
 
 
 def cmd_reconcile(args) -> int:
+    if args.dry_run:
+        return _dry_run()
+
     import actors  # noqa: F401 - binds the broker and the database
     from app.runs_report import format_run, print_progress, send_trigger, wait_for_run
 
@@ -49,6 +52,22 @@ def cmd_reconcile(args) -> int:
     run = wait_for_run(key, args.timeout, print_progress)
     print(format_run(run))
     return 0 if run.status in ("success", "skipped") else 1
+
+
+def _dry_run() -> int:
+    from app import clock
+    from app.config import get_settings
+    from app.reconciliation.dry_run import plan_run
+    from app.reconciliation.trigger import today_for_account
+    from app.stays.client import StaysClient
+
+    _bind_database()
+    settings = get_settings()
+    plan = plan_run(
+        StaysClient.from_settings(settings), settings, today_for_account(), clock.utc_now()
+    )
+    print(plan.summary())
+    return 0
 
 
 def cmd_status(args) -> int:
@@ -131,6 +150,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     reconcile = commands.add_parser("reconcile", help="send a reconciliation trigger")
     reconcile.add_argument("--wait", action="store_true", help="wait for the run; print its stats")
+    reconcile.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what a run would create, update and delete, and the PIN jobs it would "
+        "schedule, move and cancel, without writing anything or sending a message",
+    )
     reconcile.add_argument(
         "--timeout", type=float, default=900, help="seconds to wait with --wait (default 900)"
     )

@@ -66,13 +66,17 @@ def plan_pin_jobs(
     lead_minutes: int,
     revoke_after_minutes: int,
     now: datetime,
+    facts: dict[str, StayFacts] | None = None,
 ) -> list[JobChange]:
-    """Return the job changes that bring these stays' jobs to their plan (reads only)."""
+    """Return the job changes that bring these stays' jobs to their plan (reads only).
+
+    facts, when given, replaces what the reservations table says of those stays: a dry run
+    plans with the records it fetched but did not write."""
     if not stays_ids:
         return []
     cursor = database_proxy.cursor()
     cursor.execute(FACTS_SQL, (default_timezone, list(stays_ids)))
-    facts = {row[0]: StayFacts(*row) for row in cursor.fetchall()}
+    facts = {**{row[0]: StayFacts(*row) for row in cursor.fetchall()}, **(facts or {})}
     cursor.execute(JOBS_SQL, (list(stays_ids),))
     stored: dict[str, dict[str, StoredJob]] = {}
     for identifier, stays_id, kind, run_at, status, version in cursor.fetchall():
