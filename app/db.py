@@ -27,6 +27,20 @@ class ReconnectingPostgresqlDatabase(ReconnectMixin, peewee.PostgresqlDatabase):
     )
 
 
+class HideAccessCodeParameters(logging.Filter):
+    """Drop the parameters of peewee's DEBUG query lines that touch access_codes, because
+    they carry the PINs. The SQL text stays, so the query is still visible."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        query = record.msg
+        if isinstance(query, tuple) and len(query) == 2 and "access_codes" in str(query[0]):
+            record.msg = (query[0], "(parameters hidden: they contain PINs)")
+        return True
+
+
+logging.getLogger("peewee").addFilter(HideAccessCodeParameters())
+
+
 def describe_database_url(url: str) -> str:
     """Return the URL without its password, for log lines and error messages."""
     parts = urlsplit(url)
