@@ -174,8 +174,12 @@ class Sampler:
 def cpu_seconds(workers) -> dict[str, float]:
     """Return CPU seconds used so far by this process (the sandbox), the workers, PostgreSQL
     and Redis, to show where a run's time goes on a machine they all share."""
-    totals = {"sandbox": sum(psutil.Process().cpu_times()[:2]), "workers": 0.0,
-              "postgres": 0.0, "redis": 0.0}
+    totals = {
+        "sandbox": sum(psutil.Process().cpu_times()[:2]),
+        "workers": 0.0,
+        "postgres": 0.0,
+        "redis": 0.0,
+    }
     worker_pids = set()
     for worker in workers:
         try:

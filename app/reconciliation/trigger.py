@@ -63,8 +63,13 @@ def scheduled_trigger_key() -> str:
     """Key a scheduled trigger by the minute its tick was enqueued, so two schedulers firing
     the same tick start one run."""
     message = CurrentMessage.get_current_message()
-    millis = message.message_timestamp if message else None
-    when = datetime.fromtimestamp(millis / 1000, UTC) if millis else clock.utc_now()
+    scheduled_at = message.options.get("scheduled_at") if message else None
+    if scheduled_at:  # periodiq's tick time, the same in every scheduler that fires it
+        when = datetime.fromisoformat(scheduled_at).astimezone(UTC)
+    elif message:
+        when = datetime.fromtimestamp(message.message_timestamp / 1000, UTC)
+    else:
+        when = clock.utc_now()
     return "schedule:" + when.strftime("%Y-%m-%dT%H:%MZ")
 
 
