@@ -35,7 +35,12 @@ def _cron(value: str) -> str:
     expression = " ".join(value.split())
     if not croniter.is_valid(expression) or len(expression.split()) != 5:
         raise ValueError("must be a five-field cron expression such as '*/30 * * * *'")
-    CronSpec.parse(expression)
+    try:
+        CronSpec.parse(expression)
+    except ValueError as error:
+        raise ValueError(
+            f"is not supported by periodiq ({error}); use numbers, ranges, lists and steps"
+        ) from None
     return expression
 
 
@@ -43,7 +48,7 @@ def _timezone(value: str) -> str:
     name = value.strip()
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as error:  # "America" is a folder
         raise ValueError("must be an IANA time zone name such as 'America/Sao_Paulo'") from error
     return name
 
@@ -96,7 +101,12 @@ VARIABLES: list[tuple[str, Callable[[str], object], str | None, str]] = [
         "Attempts per Stays call on timeouts, connection errors, 5xx and 429.",
     ),
     ("JWT_SECRET_KEY", _text, "", "HS256 key of the admin API's tokens; the web process needs it."),
-    ("RECONCILE_CRON", _cron, "*/30 * * * *", "Schedule of the periodic reconciliation (UTC)."),
+    (
+        "RECONCILE_CRON",
+        _cron,
+        "*/30 * * * *",
+        "Schedule of the periodic run, in the clock process's time zone (TZ; UTC on Heroku).",
+    ),
     ("RECONCILE_LOOKBACK_DAYS", _int_between(0, 3650), "7", "Window start: today minus days."),
     ("RECONCILE_HORIZON_DAYS", _int_between(1, 3650), "365", "Window end: today plus days."),
     (

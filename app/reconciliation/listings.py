@@ -35,8 +35,8 @@ class _ObjectWithDuplicates(dict):
 
 
 def _keep_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
-    # The hook cannot tell the file's top level from a listing's entry, so it records the
-    # duplicates and load_listing_config reports them where it knows which object it reads.
+    # The hook cannot tell the file's top level from a listing's entry, so it only records
+    # the duplicates. load_listing_config reports them once it has the listing at hand.
     decoded = _ObjectWithDuplicates(pairs)
     keys = [key for key, _value in pairs]
     decoded.duplicate_keys = tuple(key for key in decoded if keys.count(key) > 1)

@@ -52,6 +52,9 @@ def _parse_retry_after(value: str | None) -> float | None:
             when = parsedate_to_datetime(value)
         except (TypeError, ValueError):
             return None
+        if when.tzinfo is None:
+            # parsedate_to_datetime returns a naive datetime for a "-0000" offset, meaning UTC.
+            when = when.replace(tzinfo=UTC)
         seconds = (when - datetime.now(UTC)).total_seconds()
     return max(0.0, min(seconds, MAX_RETRY_AFTER_SECONDS))
 
@@ -196,10 +199,13 @@ class StaysClient:
             page = self.list_reservations_page(window, skip, limit)
             for record in page:
                 key = record.get("_id") if isinstance(record, dict) else None
+                if not isinstance(key, str):
+                    # parse_reservation rejects the record. An _id such as a list is unhashable.
+                    yield record
+                    continue
                 if key in seen:
                     continue
-                if key is not None:
-                    seen.add(key)
+                seen.add(key)
                 yield record
             skip += len(page)
             if len(page) < limit:

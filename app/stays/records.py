@@ -11,8 +11,16 @@ from decimal import Decimal, InvalidOperation
 
 from app.errors import MalformedReservationError
 
-OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
-TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+# \A and \Z because "$" also matches before a trailing newline, and [0-9] because "\d"
+# also matches non-ASCII digits.
+OBJECT_ID = re.compile(r"\A[0-9a-f]{24}\Z")
+TIME_OF_DAY = re.compile(r"\A([01][0-9]|2[0-3]):[0-5][0-9]\Z")
+# date.fromisoformat also accepts 20270201 and 2027-W05-1 since Python 3.11.
+CALENDAR_DATE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+# Bounds of the reservations columns guests (integer) and price_total (numeric(14, 2)). A
+# value beyond them would fail the insert of the whole page instead of this one record.
+MAX_GUESTS = 2**31 - 1
+MAX_PRICE_TOTAL = Decimal("999999999999.99")
 RESERVATION_TYPES = frozenset(
     {"reserved", "booked", "contract", "blocked", "maintenance", "canceled"}
 )
@@ -88,7 +96,7 @@ def parse_reservation(raw: object) -> ReservationRecord:
     if check_out < check_in:
         fail(f"checkOutDate {check_out} is before checkInDate {check_in}")
 
-    return ReservationRecord(
+    record = ReservationRecord(
         stays_reservation_id=stays_id,
         short_id=short_id,
         stays_listing_id=listing_id,
@@ -103,12 +111,19 @@ def parse_reservation(raw: object) -> ReservationRecord:
         currency=_currency(raw),
         partner_name=_partner_name(raw),
     )
+    for name in FIELD_NAMES:
+        value = getattr(record, name)
+        if isinstance(value, str) and "\x00" in value:
+            fail(f"{name} contains a NUL character, which a PostgreSQL text column cannot store")
+    return record
 
 
 def _date(raw: dict, field: str, fail) -> date:
     value = raw.get(field)
     if not isinstance(value, str):
         fail(f"{field} is missing")
+    if not CALENDAR_DATE.match(value):
+        fail(f"{field} {value!r} is not a valid YYYY-MM-DD date")
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -130,6 +145,8 @@ def _guests(raw: dict, fail) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         fail(f"guests {value!r} is not a non-negative whole number")
+    if value > MAX_GUESTS:
+        fail(f"guests {value!r} is above the maximum of {MAX_GUESTS}")
     return value
 
 
@@ -141,9 +158,14 @@ def _price_total(raw: dict, fail) -> Decimal | None:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         fail(f"price._f_total {value!r} is not a number")
     try:
-        return Decimal(str(value)).quantize(Decimal("0.01"))
+        total = Decimal(str(value)).quantize(Decimal("0.01"))
     except InvalidOperation:
         fail(f"price._f_total {value!r} is not a number")
+    if not total.is_finite():
+        fail(f"price._f_total {value!r} is not a number")
+    if abs(total) > MAX_PRICE_TOTAL:
+        fail(f"price._f_total {value!r} is beyond the maximum of {MAX_PRICE_TOTAL}")
+    return total
 
 
 def _currency(raw: dict) -> str | None:
