@@ -22,6 +22,7 @@ CREATE TABLE reconciliation_logs (
     window_from date,
     window_to date,
     trigger_key text,
+    trigger_message_id text,
     paging_completed_at timestamptz,
     page_count integer,
     pins_scheduled integer NOT NULL DEFAULT 0,

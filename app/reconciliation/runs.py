@@ -46,11 +46,19 @@ def mark_stale_runs(stale_minutes: int, now: datetime) -> int:
     return count
 
 
-def start_run(trigger_key: str, window: Window, stale_minutes: int, now: datetime) -> RunStart:
+def start_run(
+    trigger_key: str,
+    window: Window,
+    stale_minutes: int,
+    now: datetime,
+    message_id: str | None = None,
+) -> RunStart:
     """Insert the 'running' row of a new run, or a 'skipped' row saying why none started.
 
-    A trigger_key already used by a running run means this is a redelivered trigger: the run
-    is returned with resumed=True so its first page can be sent again."""
+    The same trigger message (message_id) arriving again while its run is running is a
+    redelivery: the run is returned with resumed=True so its first page is sent again.
+    Another message with the same trigger_key, such as a second scheduler firing the same
+    tick, is skipped."""
     mark_stale_runs(stale_minutes, now)
     try:
         with database_proxy.atomic():
@@ -62,20 +70,22 @@ def start_run(trigger_key: str, window: Window, stale_minutes: int, now: datetim
                 window_from=window.start,
                 window_to=window.end,
                 trigger_key=trigger_key,
+                trigger_message_id=message_id,
             )
         logger.info("Run %d started for %s to %s.", run.id, window.start, window.end)
         return RunStart(run.id)
     except peewee.IntegrityError as error:
         if ONE_RUNNING_INDEX not in str(error) and TRIGGER_KEY_INDEX not in str(error):
             raise
-        return _explain_conflict(trigger_key, now)
+        return _explain_conflict(trigger_key, now, message_id)
 
 
-def _explain_conflict(trigger_key: str, now: datetime) -> RunStart:
+def _explain_conflict(trigger_key: str, now: datetime, message_id: str | None) -> RunStart:
     same_trigger = ReconciliationLog.get_or_none(
         (ReconciliationLog.trigger_key == trigger_key) & (ReconciliationLog.status != "skipped")
     )
-    if same_trigger is not None and same_trigger.status == "running":
+    redelivered = same_trigger is not None and same_trigger.trigger_message_id == message_id
+    if redelivered and same_trigger.status == "running":
         logger.info(
             "Trigger %s was delivered again; resuming run %d.", trigger_key, same_trigger.id
         )

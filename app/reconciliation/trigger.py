@@ -115,7 +115,14 @@ def handle_trigger(trigger_key: str | None) -> int | None:
     window = window_for(
         today_for_account(), settings.RECONCILE_LOOKBACK_DAYS, settings.RECONCILE_HORIZON_DAYS
     )
-    started = start_run(key, window, settings.RECONCILE_STALE_MINUTES, clock.utc_now())
+    message = CurrentMessage.get_current_message()
+    started = start_run(
+        key,
+        window,
+        settings.RECONCILE_STALE_MINUTES,
+        clock.utc_now(),
+        message.message_id if message else None,
+    )
     if started.run_id is None:
         return None
     try:
