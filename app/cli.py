@@ -83,10 +83,11 @@ def cmd_status(args) -> int:
 
 
 def cmd_listings_import(args) -> int:
+    from app.config import get_settings
     from app.reconciliation.listings import import_listing_config
 
     _bind_database()
-    count = import_listing_config(args.file)
+    count = import_listing_config(args.file, get_settings().DEFAULT_TIMEZONE)
     print(f"Imported the time zone and lock of {count} listing(s) from {args.file}.")
     return 0
 
@@ -134,6 +135,16 @@ def cmd_token(args) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stays-reconciler",
@@ -162,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     reconcile.set_defaults(handler=cmd_reconcile)
 
     status = commands.add_parser("status", help="print the last runs as a table")
-    status.add_argument("--limit", type=int, default=10, help="runs to show (default 10)")
+    status.add_argument("--limit", type=_positive_int, default=10, help="runs to show (default 10)")
     status.set_defaults(handler=cmd_status)
 
     listings = commands.add_parser("listings", help="per-listing time zone and lock")

@@ -85,7 +85,7 @@ def format_runs_table(runs: list[ReconciliationLog]) -> str:
             run.status,
             "-" if run.duration is None else str(run.duration),
             *(str(getattr(run, name)) for name in STAT_FIELDS),
-            (run.message or "")[:60],
+            " ".join((run.message or "").split())[:60],
         ]
         for run in runs
     ]

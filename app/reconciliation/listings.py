@@ -101,8 +101,10 @@ def load_listing_config(path: Path) -> dict[str, dict]:
     return config
 
 
-def import_listing_config(path: Path) -> int:
-    """Store the file's time zones and locks; return the number of listings written."""
+def import_listing_config(path: Path, default_timezone: str = "America/Sao_Paulo") -> int:
+    """Make the file the whole configuration: store its time zones and locks, and reset a
+    listing the file no longer names to default_timezone and no lock, so no PIN goes to a
+    lock that was removed. Returns the number of listings the file configures."""
     config = load_listing_config(path)
     rows = [
         {
@@ -114,6 +116,16 @@ def import_listing_config(path: Path) -> int:
         for listing_id, entry in config.items()
     ]
     with database_proxy.atomic():
+        (
+            Listing.update(
+                timezone=default_timezone,
+                lock_id=None,
+                configured=False,
+                updated_at=peewee.fn.now(),
+            )
+            .where(Listing.configured & Listing.stays_listing_id.not_in(list(config)))
+            .execute()
+        )
         (
             Listing.update(lock_id=None)
             .where(Listing.lock_id.in_([r["lock_id"] for r in rows if r["lock_id"]]))

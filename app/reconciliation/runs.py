@@ -37,6 +37,10 @@ def mark_stale_runs(stale_minutes: int, now: datetime) -> int:
             status="failed",
             message=f"Marked failed: still running after {stale_minutes} minutes (stale).",
             completed_at=now,
+            errors=1,
+            duration=peewee.fn.FLOOR(
+                peewee.SQL('EXTRACT(EPOCH FROM (%s - "startedAt")) * 1000', (now,))
+            ),
         )
         .where((ReconciliationLog.status == "running") & (ReconciliationLog.started_at < cutoff))
         .execute()

@@ -246,7 +246,9 @@ def test_import_moves_lock_between_listings(db, tmp_path):
 
     assert Listing.get_by_id(SAO_PAULO).lock_id is None
     assert Listing.get_by_id(LISBON).lock_id == "lock-sp01"
-    assert Listing.get_by_id(RECIFE).lock_id == "lock-rd02"
+    # The file is the whole configuration: a listing it no longer names loses its lock.
+    assert Listing.get_by_id(RECIFE).lock_id is None
+    assert Listing.get_by_id(RECIFE).configured is False
 
 
 def test_import_takes_lock_from_omitted_listing(db, tmp_path):
@@ -257,7 +259,8 @@ def test_import_takes_lock_from_omitted_listing(db, tmp_path):
 
     assert Listing.get_by_id(RECIFE).lock_id is None
     assert Listing.get_by_id(LISBON).lock_id == "lock-rd02"
-    assert Listing.get_by_id(SAO_PAULO).lock_id == "lock-sp01"
+    assert Listing.get_by_id(SAO_PAULO).lock_id is None
+    assert Listing.get_by_id(SAO_PAULO).timezone == "America/Sao_Paulo"
 
 
 def test_rejected_import_writes_nothing(db, tmp_path):

@@ -104,6 +104,8 @@ def test_stale_run_is_failed(db):
     assert old.status == "failed"
     assert "stale" in old.message
     assert old.completed_at == later
+    assert old.errors == 1
+    assert old.duration == (STALE_MINUTES * 60 + 1) * 1000
     assert ReconciliationLog.get_by_id(fresh.run_id).status == "running"
 
 
