@@ -86,7 +86,9 @@ def reset_database(database_url: str) -> None:
 
 
 def measure_floor(client, window, database_url: str) -> dict[str, float]:
-    """Time paging the window, then one COPY + INSERT ... ON CONFLICT of every record."""
+    """Time paging the window, then one COPY + INSERT ... ON CONFLICT of every record into
+    a copy of the reservations table (same columns, constraints and indexes)."""
+    from app.reconciliation.process import COLUMNS
     from app.stays.records import parse_reservation
 
     started = time.perf_counter()
@@ -97,36 +99,24 @@ def measure_floor(client, window, database_url: str) -> dict[str, float]:
     rows = io.StringIO()
     for raw in records:
         record = parse_reservation(raw)
-        rows.write(
-            "\t".join(
-                [
-                    record.stays_reservation_id,
-                    record.short_id,
-                    record.stays_listing_id,
-                    record.type,
-                    record.check_in_date.isoformat(),
-                    record.check_out_date.isoformat(),
-                    record.content_hash(),
-                ]
-            )
-            + "\n"
-        )
+        values = ["\\N" if v is None else str(v) for v in record.values()]
+        rows.write("\t".join([*values, record.content_hash()]) + "\n")
     rows.seek(0)
+    columns = [*COLUMNS, "content_hash"]
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns[1:])
     connection = psycopg2.connect(database_url)
     with connection, connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE floor_reservations (LIKE reservations INCLUDING ALL)")
+        column_list = ", ".join(columns)  # constant names, never input
         cursor.execute(
-            "CREATE TEMP TABLE floor_copy (stays_reservation_id text, short_id text,"
-            " stays_listing_id text, type text, check_in_date date, check_out_date date,"
-            " content_hash text)"
+            f"CREATE TEMP TABLE floor_copy AS SELECT {column_list} FROM reservations"  # noqa: S608
+            " WITH NO DATA"
         )
-        cursor.copy_from(rows, "floor_copy")
+        cursor.copy_from(rows, "floor_copy", columns=columns)
         cursor.execute(
-            "CREATE TABLE IF NOT EXISTS floor_reservations (LIKE floor_copy,"
-            " PRIMARY KEY (stays_reservation_id))"
-        )
-        cursor.execute(
-            "INSERT INTO floor_reservations SELECT * FROM floor_copy ON CONFLICT"
-            " (stays_reservation_id) DO UPDATE SET content_hash = EXCLUDED.content_hash"
+            f"INSERT INTO floor_reservations ({column_list})"  # noqa: S608
+            f" SELECT {column_list} FROM floor_copy"
+            f" ON CONFLICT (stays_reservation_id) DO UPDATE SET {updates}"
         )
         cursor.execute("DROP TABLE floor_reservations")
     connection.close()
