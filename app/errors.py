@@ -22,7 +22,7 @@ class StaysAuthenticationError(StaysError):
 
 
 class StaysResponseError(StaysError):
-    """Stays answered with a body that is not the JSON the API documents."""
+    """Stays returned a body that is not the JSON the API documents."""
 
 
 class StaysRequestError(StaysError):

@@ -38,13 +38,20 @@ def spread_stays(count: int, now) -> list[dict]:
     stays = []
     for number in range(count):
         check_in = (now + timedelta(hours=2, minutes=3) + step * number).astimezone(zone)
-        stays.append({
-            "_id": f"{0xb0 << 88 | number:024x}", "id": f"HZ{number:05d}",
-            "creationDate": "2026-11-01", "checkInDate": check_in.date().isoformat(),
-            "checkInTime": check_in.strftime("%H:%M"),
-            "checkOutDate": (check_in + timedelta(days=2)).date().isoformat(),
-            "checkOutTime": "11:00", "_idlisting": LISTING, "type": "booked", "guests": 2,
-        })
+        stays.append(
+            {
+                "_id": f"{0xB0 << 88 | number:024x}",
+                "id": f"HZ{number:05d}",
+                "creationDate": "2026-11-01",
+                "checkInDate": check_in.date().isoformat(),
+                "checkInTime": check_in.strftime("%H:%M"),
+                "checkOutDate": (check_in + timedelta(days=2)).date().isoformat(),
+                "checkOutTime": "11:00",
+                "_idlisting": LISTING,
+                "type": "booked",
+                "guests": 2,
+            }
+        )
     return stays
 
 
@@ -79,8 +86,11 @@ def run(args, database_url: str, redis_url: str) -> int:
     client.flushdb()
     sandbox = start_sandbox()
     os.environ.update(
-        DATABASE_URL=database_url, REDIS_URL=redis_url, STAYS_API_URL=sandbox.base_url,
-        STAYS_CLIENT_ID="sandbox", STAYS_CLIENT_SECRET="sandbox",  # noqa: S106 - sandbox
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        STAYS_API_URL=sandbox.base_url,
+        STAYS_CLIENT_ID="sandbox",
+        STAYS_CLIENT_SECRET="sandbox",  # noqa: S106 - sandbox
         RECONCILE_CRON="0 0 1 1 *",
     )
     import dramatiq
@@ -110,9 +120,9 @@ def run(args, database_url: str, redis_url: str) -> int:
 
     horizon = get_settings().PIN_DISPATCH_HORIZON_MINUTES
     jobs = PinJob.select().count()
-    due = PinJob.select().where(
-        PinJob.run_at <= clock.utc_now() + timedelta(minutes=horizon)
-    ).count()
+    due = (
+        PinJob.select().where(PinJob.run_at <= clock.utc_now() + timedelta(minutes=horizon)).count()
+    )
     held, memory = pin_messages(client), client.info("memory")["used_memory"]
 
     broker = dramatiq.get_broker()
@@ -124,8 +134,10 @@ def run(args, database_url: str, redis_url: str) -> int:
     all_held, all_memory = pin_messages(client), client.info("memory")["used_memory"]
     client.flushdb()
 
-    print(f"Run {run.id}: {run.created} stays created, {jobs} PIN jobs, {due} due within "
-          f"{horizon} minutes.\n")
+    print(
+        f"Run {run.id}: {run.created} stays created, {jobs} PIN jobs, {due} due within "
+        f"{horizon} minutes.\n"
+    )
     print("| design | PIN messages in Redis | Redis used_memory MiB |")
     print("|---|---|---|")
     print(f"| dispatcher with a {horizon}-minute horizon | {held} | {memory / 2**20:.2f} |")

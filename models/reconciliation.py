@@ -25,7 +25,7 @@ class ReconciliationLog(BaseModel):
     window_from = peewee.DateField(null=True)
     window_to = peewee.DateField(null=True)
     trigger_key = peewee.TextField(null=True)
-    trigger_message_id = peewee.TextField(null=True)  # tells a redelivery from a duplicate
+    trigger_message_id = peewee.TextField(null=True)  # distinguishes a redelivery from a duplicate
     paging_completed_at = peewee.DateTimeField(null=True)
     page_count = peewee.IntegerField(null=True)  # known once the last page is fetched
     pins_scheduled = peewee.IntegerField(default=0)

@@ -1,4 +1,4 @@
-"""What the PIN actors do: create, move or revoke one stay's code, once per job version."""
+"""The PIN actors' work: create, move or revoke one stay's code, once per job version."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The PIN dispatcher: sends the jobs due within the horizon and re-sends lost ones.
 
-The broker only ever holds the messages of the next PIN_DISPATCH_HORIZON_MINUTES, so its
+The broker only ever contains the messages of the next PIN_DISPATCH_HORIZON_MINUTES, so its
 memory does not grow with the number of stays booked months ahead."""
 
 from __future__ import annotations

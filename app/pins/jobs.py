@@ -70,7 +70,7 @@ def plan_pin_jobs(
 ) -> list[JobChange]:
     """Return the job changes that bring these stays' jobs to their plan (reads only).
 
-    facts, when given, replaces what the reservations table says of those stays: a dry run
+    facts, when given, replaces the reservations table's rows for those stays: a dry run
     plans with the records it fetched but did not write."""
     if not stays_ids:
         return []

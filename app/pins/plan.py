@@ -1,4 +1,4 @@
-"""What PIN jobs a reservation should have, and the changes that bring the stored jobs there.
+"""PIN job planning: the jobs a reservation should have, and the changes to the stored jobs.
 
 Pure functions: the same inputs give the same plan, so a run, a dry run and a test computing
 the plan from scratch all agree."""
@@ -17,7 +17,7 @@ ACTIVE = frozenset({"scheduled", "enqueued"})
 
 @dataclass(frozen=True)
 class StayFacts:
-    """What planning needs of a reservation and its listing."""
+    """The facts of a reservation and its listing that planning reads."""
 
     stays_reservation_id: str
     type: str
@@ -62,8 +62,8 @@ def desired_run_times(
 ) -> dict[str, datetime]:
     """Return {kind: run_at} for a stay that should have a PIN, or {} for one that should not.
 
-    A stay first seen after its generate time gets its PIN at once (run_at stays in the past,
-    so the job is due); one whose revoke time has passed gets no jobs."""
+    A stay first seen after its generate time gets its PIN at once, because its run_at stays
+    in the past and the job is due. A stay whose revoke time has passed gets no jobs."""
     if stay.deleted or stay.type not in CONFIRMED_TYPES:
         return {}
     window = pin_window(

@@ -16,8 +16,8 @@ logger = logging.getLogger(__name__)
 COLUMNS = FIELD_NAMES
 UPDATED_COLUMNS = [c for c in COLUMNS if c not in ("stays_reservation_id", "guest_name")]
 
-# The WHERE clause makes an unchanged record write nothing, so it returns no row; xmax = 0
-# tells an insert from an update (PostgreSQL sets xmax on a row version that replaced another).
+# The WHERE clause makes an unchanged record write nothing, so it returns no row. xmax = 0
+# marks an inserted row: PostgreSQL sets xmax on a row version that replaced another.
 UPSERT_SQL = f"""
 INSERT INTO reservations ({", ".join(COLUMNS)}, content_hash, created_at, updated_at)
 VALUES %s
