@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,12 @@ from dramatiq.middleware import CurrentMessage
 
 from app import clock
 from app.config import get_settings
-from app.errors import StaysAuthenticationError, StaysError, StaysRequestError
+from app.errors import (
+    StaysAuthenticationError,
+    StaysError,
+    StaysRequestError,
+    StaysResponseError,
+)
 from app.pins.dispatch import DueJob
 from app.reconciliation.collect import (
     detect_deletions,
@@ -33,26 +39,34 @@ from app.reconciliation.pages import (
 )
 from app.reconciliation.runs import fail_run, get_running_run, start_run, window_for
 from app.stays.client import PAGE_LIMIT, StaysClient, Window
+from models import database_proxy
 
 logger = logging.getLogger(__name__)
 
 FETCH_RETRIES = 3
 FETCH_FAILED_MESSAGE = "Failed to fetch from Stays API"
 COLLECT_POLL_MILLISECONDS = 250
+# The first key of the collector's advisory locks; the second is the run id.
+COLLECTOR_LOCK_CLASS = 0x5354
 
 _clients = threading.local()
+# reset_clients increments this, so every thread builds a new client on its next call.
+_client_generation = 0
 
 
 def get_client() -> StaysClient:
     """Return this thread's Stays client (a requests session is not shared across threads)."""
     client = getattr(_clients, "client", None)
-    if client is None:
-        client = _clients.client = StaysClient.from_settings(get_settings())
+    if client is None or _clients.generation != _client_generation:
+        client = StaysClient.from_settings(get_settings())
+        _clients.client, _clients.generation = client, _client_generation
     return client
 
 
 def reset_clients() -> None:
-    _clients.__dict__.clear()
+    """Make every thread, workers included, build its client again from the settings."""
+    global _client_generation
+    _client_generation += 1
 
 
 def manual_trigger_key() -> str:
@@ -90,7 +104,10 @@ def _retries_so_far() -> int:
 
 def _retry_or_fail(run_id: int, error: StaysError) -> None:
     """Raise again so Dramatiq retries with backoff, until the retries are spent: then the
-    run is failed. A 401 or another 4xx fails at once because a retry cannot fix it."""
+    run is failed. A 401 or another 4xx fails at once because a retry cannot fix it.
+
+    The failed run's message is FETCH_FAILED_MESSAGE, followed by what Stays sent when the
+    body was not the JSON expected (an HTML error page, say)."""
     if isinstance(error, StaysAuthenticationError):
         fail_run(run_id, str(error))
         return
@@ -101,11 +118,14 @@ def _retry_or_fail(run_id: int, error: StaysError) -> None:
         logger.warning("Run %d: %s; the message will be retried.", run_id, error)
         raise error
     logger.error("Run %d: %s; giving up after %d retries.", run_id, error, FETCH_RETRIES)
+    if isinstance(error, StaysResponseError):
+        fail_run(run_id, f"{FETCH_FAILED_MESSAGE}: {error}")
+        return
     fail_run(run_id, FETCH_FAILED_MESSAGE)
 
 
 def today_for_account() -> date:
-    return datetime.now(ZoneInfo(get_settings().DEFAULT_TIMEZONE)).date()
+    return clock.utc_now().astimezone(ZoneInfo(get_settings().DEFAULT_TIMEZONE)).date()
 
 
 def handle_trigger(trigger_key: str | None) -> int | None:
@@ -177,6 +197,33 @@ def handle_page(run_id: int, skip: int, records: list) -> None:
 
 
 def handle_collect(run_id: int) -> None:
+    """Finalise the run, or poll again while pages are missing. Only one collector works on a
+    run at a time: the pager and the last page may each send one, and the second would repeat
+    the deletion re-reads and the orphan sweep."""
+    with run_lock(run_id) as acquired:
+        if not acquired:
+            logger.info("Run %d is being collected by another worker.", run_id)
+            return
+        _collect(run_id)
+
+
+@contextmanager
+def run_lock(run_id: int):
+    """Hold a session advisory lock on the run; yield False if another session holds it.
+    A worker that dies releases it with its connection."""
+    acquired = database_proxy.execute_sql(
+        "SELECT pg_try_advisory_lock(%s, %s)", (COLLECTOR_LOCK_CLASS, run_id)
+    ).fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            database_proxy.execute_sql(
+                "SELECT pg_advisory_unlock(%s, %s)", (COLLECTOR_LOCK_CLASS, run_id)
+            )
+
+
+def _collect(run_id: int) -> None:
     settings = get_settings()
     run = get_running_run(run_id)
     if run is None:

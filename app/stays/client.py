@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import socket
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -31,10 +33,17 @@ PAGE_LIMIT = 100
 RESERVATION_TYPES = ("reserved", "booked", "contract", "blocked", "maintenance", "canceled")
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER_SECONDS = 120.0
+# Failures of the connection, retried like a 5xx. ChunkedEncodingError is a body cut off
+# before its Content-Length because the server or a proxy closed the connection.
+TRANSPORT_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+)
 
 
 class _RetryableResponse(Exception):
-    """A 429 or 5xx answer; carries the Retry-After delay in seconds, if any."""
+    """A 429 or 5xx response, with its Retry-After delay in seconds, if any."""
 
     def __init__(self, status: int, path: str, retry_after: float | None):
         super().__init__(f"Stays answered {status} to {path}")
@@ -60,7 +69,7 @@ def _parse_retry_after(value: str | None) -> float | None:
 
 
 class _RetryAfterOrBackoff:
-    """Wait what the server's Retry-After asks, else exponential backoff with full jitter."""
+    """Wait the Retry-After delay the server sent, else exponential backoff with full jitter."""
 
     def __init__(self, base_seconds: float, max_seconds: float = 30.0):
         self.backoff = wait_random_exponential(multiplier=base_seconds, max=max_seconds)
@@ -112,9 +121,7 @@ class StaysClient:
         self.session.auth = (client_id, client_secret)
         self.session.headers["Accept"] = "application/json"
         self._retrying = Retrying(
-            retry=retry_if_exception_type(
-                (_RetryableResponse, requests.ConnectionError, requests.Timeout)
-            ),
+            retry=retry_if_exception_type((_RetryableResponse, *TRANSPORT_ERRORS)),
             stop=stop_after_attempt(max_attempts),
             wait=_RetryAfterOrBackoff(backoff_base_seconds),
             before_sleep=_log_retry,
@@ -142,13 +149,16 @@ class StaysClient:
             return self._retrying(self._get_once, path, params, allow_404)
         except _RetryableResponse as error:
             raise StaysUnavailableError(f"{error} after every retry.") from None
-        except (requests.ConnectionError, requests.Timeout) as error:
+        except TRANSPORT_ERRORS as error:
             raise StaysUnavailableError(
-                f"Stays at {self.base_url} did not answer {path}: {type(error).__name__}."
+                f"Stays at {self.base_url} did not respond to {path}: {type(error).__name__}."
             ) from None
 
     def _get_once(self, path: str, params, allow_404: bool):
-        response = self.session.get(self.base_url + path, params=params, timeout=self.timeout)
+        response = self.session.get(
+            self.base_url + path, params=params, timeout=self.timeout, stream=True
+        )
+        _read_body(response, self.timeout[1], path)
         status = response.status_code
         if status in RETRYABLE_STATUS:
             retry_after = _parse_retry_after(response.headers.get("Retry-After"))
@@ -162,13 +172,13 @@ class StaysClient:
             return None
         if status >= 400:
             raise StaysRequestError(
-                f"Stays answered {status} to {path}: {_error_message(response)}"
+                f"Stays returned {status} for {path}: {_error_message(response)}"
             )
         try:
             return response.json()
         except ValueError:
             raise StaysResponseError(
-                f"Stays answered {path} with a body that is not JSON "
+                f"Stays returned a body that is not JSON for {path} "
                 f"(Content-Type {response.headers.get('Content-Type')!r}, "
                 f"{len(response.content)} bytes, starting {response.text[:60]!r})."
             ) from None
@@ -186,7 +196,7 @@ class StaysClient:
         page = self.get_json("/booking/reservations", params)
         if not isinstance(page, list):
             raise StaysResponseError(
-                f"Stays answered /booking/reservations with a {type(page).__name__}, "
+                f"Stays returned a {type(page).__name__} for /booking/reservations, "
                 "not the documented JSON array."
             )
         return page
@@ -212,7 +222,7 @@ class StaysClient:
                 return
 
     def get_reservation(self, stays_id: str) -> dict | None:
-        """Return the detail view of a reservation, or None when Stays answers 404."""
+        """Return the detail view of a reservation, or None when Stays returns 404."""
         return self.get_json(f"/booking/reservations/{stays_id}", allow_404=True)
 
     def list_listings(self) -> list[dict]:
@@ -220,13 +230,53 @@ class StaysClient:
         while True:
             page = self.get_json("/content/listings", {"skip": len(listings), "limit": PAGE_LIMIT})
             if not isinstance(page, list):
-                raise StaysResponseError("Stays answered /content/listings with no JSON array.")
+                raise StaysResponseError("Stays returned no JSON array for /content/listings.")
             listings.extend(page)
             if len(page) < PAGE_LIMIT:
                 return listings
 
     def get_listing_booking_settings(self, stays_listing_id: str) -> dict | None:
-        return self.get_json(f"/settings/listing/{stays_listing_id}/booking", allow_404=True)
+        path = f"/settings/listing/{stays_listing_id}/booking"
+        settings = self.get_json(path, allow_404=True)
+        if settings is not None and not isinstance(settings, dict):
+            raise StaysResponseError(
+                f"Stays returned a {type(settings).__name__} for {path}, "
+                "not the documented JSON object."
+            )
+        return settings
+
+
+def _read_body(response: requests.Response, deadline_seconds: float, path: str) -> None:
+    """Read the whole body within deadline_seconds, else raise requests.Timeout.
+
+    The read timeout bounds each socket read only, so a server trickling a byte at a time
+    could otherwise hold a worker thread for ever. A timer shuts the socket down at the
+    deadline, which ends the blocked read."""
+    expired = threading.Event()
+
+    def shut_down() -> None:
+        expired.set()
+        connection = getattr(response.raw, "connection", None)
+        sock = getattr(connection, "sock", None)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                logger.debug("The socket for %s was already closed.", path)
+
+    timer = threading.Timer(deadline_seconds, shut_down)
+    timer.start()
+    try:
+        response.content  # noqa: B018 - reads and keeps the body
+    except requests.RequestException:
+        if not expired.is_set():
+            raise
+    finally:
+        timer.cancel()
+    if expired.is_set():
+        raise requests.Timeout(
+            f"Stays took more than {deadline_seconds:g} s to send the body of {path}."
+        )
 
 
 def _error_message(response: requests.Response) -> str:
