@@ -46,7 +46,7 @@ def wait_for_run(
 ) -> ReconciliationLog:
     """Poll until the trigger's run (or skipped row) has ended; report progress meanwhile."""
     deadline = time.monotonic() + timeout_seconds
-    next_progress = time.monotonic() + PROGRESS_INTERVAL_SECONDS
+    next_progress = 0.0  # the first line as soon as the run has started, then every interval
     while time.monotonic() < deadline:
         run = (
             ReconciliationLog.select()
