@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
+
+import peewee
+import psycopg2
+import redis
 
 from app.config import get_settings
 from app.errors import ReconcilerError
@@ -224,8 +229,30 @@ def main(argv: list[str] | None = None) -> int:
     except ReconcilerError as error:
         print(f"stays-reconciler: {error}", file=sys.stderr)
         return 2
+    except (peewee.OperationalError, peewee.InterfaceError, psycopg2.OperationalError) as error:
+        print(_unreachable("PostgreSQL", "DATABASE_URL", error), file=sys.stderr)
+        return 3
+    except redis.ConnectionError as error:
+        print(_unreachable("Redis", "REDIS_URL", error), file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         return 130
+
+
+def _unreachable(server: str, variable: str, error: Exception) -> str:
+    """Return a one-line message for a server that cannot be reached, without credentials."""
+    from app.db import describe_database_url
+
+    url = os.environ.get(variable, "")
+    if url.startswith("unix://"):
+        shown = url.split("?")[0]
+    else:
+        shown = describe_database_url(url) if url else "the default"
+    first_line = (str(error).strip().splitlines() or [type(error).__name__])[0].rstrip(".")
+    return (
+        f"stays-reconciler: cannot reach {server} at {shown} ({variable}): {first_line}. "
+        f"Check that it is running and that {variable} is right."
+    )
 
 
 if __name__ == "__main__":

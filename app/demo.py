@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 DEMO_RUNS = (
     ("first sync of state 0", 0),
     ("state 0 again, nothing changed", 0),
-    ("state 1, after the ledger's changes", 1),
+    ("state 1: stays created, cancelled, rescheduled, moved and deleted in Stays", 1),
 )
 RUN_TIMEOUT_SECONDS = 300
 

