@@ -112,3 +112,46 @@ def test_redis_holds_only_jobs_in_horizon(listings, sandbox, services, redis_wor
     assert PinJob.select().count() == 800
     assert 1 <= due < 10
     assert queued_pin_messages(redis_url) == due
+
+
+def test_two_dispatchers_never_send_a_job_twice(services, listings, sandbox, stub_worker):
+    import threading
+    import time
+
+    import psycopg2
+
+    zone = ZoneInfo("America/Sao_Paulo")
+    now = clock.utc_now()
+    stays = [
+        booked_stay(n, (now + timedelta(hours=3, days=2 + n)).astimezone(zone)) for n in range(60)
+    ]
+    sandbox.dataset.replace_reservations(stays)
+    run_once()
+    # Make every generate job due now, as if the clock had reached them all at once.
+    PinJob.update(run_at=now, status="scheduled").where(PinJob.kind == "generate").execute()
+    parameters = {
+        "horizon": now + timedelta(minutes=15),
+        "lost": now - timedelta(minutes=2),
+        "limit": dispatch.MAX_JOBS_PER_DISPATCH,
+    }
+    first, second = psycopg2.connect(services[0]), psycopg2.connect(services[0])
+    claimed: dict[str, list[str]] = {}
+
+    def claim(name: str, connection) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(dispatch.CLAIM_SQL, parameters)
+            claimed[name] = [row[0] for row in cursor.fetchall()]
+
+    # The first dispatcher claims and has not committed when the second one runs.
+    claim("first", first)
+    other = threading.Thread(target=lambda: (claim("second", second), second.commit()))
+    other.start()
+    time.sleep(0.5)
+    first.commit()
+    other.join(10)
+    first.close()
+    second.close()
+
+    every = claimed["first"] + claimed["second"]
+    assert len(claimed["first"]) == 60
+    assert len(every) == len(set(every))
