@@ -26,7 +26,7 @@ import redis
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_reconcile import reset_database  # noqa: E402
+from bench.bench_reconcile import benchmark_services, reset_database  # noqa: E402
 
 LISTING = "4283fefc63f0cd0e873a0000"
 
@@ -64,18 +64,8 @@ def main() -> int:
     parser.add_argument("--stays", type=int, default=10_000)
     args = parser.parse_args()
 
-    from app.embedded import EmbeddedServices
-
-    embedded = None
-    database_url, redis_url = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
-    if not database_url or not redis_url:
-        embedded = EmbeddedServices().start()
-        database_url, redis_url = embedded.database_url, embedded.redis_url
-    try:
+    with benchmark_services() as (database_url, redis_url):
         return run(args, database_url, redis_url)
-    finally:
-        if embedded:
-            embedded.stop()
 
 
 def run(args, database_url: str, redis_url: str) -> int:

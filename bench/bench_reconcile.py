@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -209,19 +210,22 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
+    with benchmark_services() as (database_url, redis_url):
+        return run_benchmark(args, database_url, redis_url)
+
+
+@contextmanager
+def benchmark_services():
+    """Yield (DATABASE_URL, REDIS_URL) from the environment, or from embedded servers that
+    are stopped afterwards when either is unset."""
     from app.embedded import EmbeddedServices
 
-    embedded = None
-    database_url = os.environ.get("DATABASE_URL")
-    redis_url = os.environ.get("REDIS_URL")
-    if not database_url or not redis_url:
-        embedded = EmbeddedServices().start()
-        database_url, redis_url = embedded.database_url, embedded.redis_url
-    try:
-        return run_benchmark(args, database_url, redis_url)
-    finally:
-        if embedded:
-            embedded.stop()
+    database_url, redis_url = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
+    if database_url and redis_url:
+        yield database_url, redis_url
+        return
+    with EmbeddedServices() as embedded:
+        yield embedded.database_url, embedded.redis_url
 
 
 def run_benchmark(args, database_url: str, redis_url: str) -> int:

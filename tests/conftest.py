@@ -125,3 +125,21 @@ def redis_worker(redis_broker):
     worker = start_worker(redis_broker)
     yield worker
     worker.stop()
+
+
+@pytest.fixture
+def started(tmp_path):
+    """Start Procfile entries as processes: started("worker", environment). All are stopped
+    at the end of the test."""
+    from tests.integration.processes import ProcfileProcess
+
+    processes: list[ProcfileProcess] = []
+
+    def start(name: str, environment: dict) -> ProcfileProcess:
+        process = ProcfileProcess(name, environment, tmp_path, index=len(processes))
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
+        process.stop()

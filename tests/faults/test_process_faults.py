@@ -15,26 +15,12 @@ import pytest
 from app.runs_report import RunTimeoutError, send_trigger, wait_for_run
 from models import ReconciliationLog, Reservation, database_proxy
 from tests.helpers import run_once
-from tests.integration.processes import ProcfileProcess, wait_until
+from tests.integration.processes import wait_until
 from tests.integration.test_procfile_processes import _many_reservations
 
 pytestmark = pytest.mark.integration
 
 BIG = 3000
-
-
-@pytest.fixture
-def started(tmp_path):
-    processes: list[ProcfileProcess] = []
-
-    def start(name: str, environment: dict) -> ProcfileProcess:
-        process = ProcfileProcess(name, environment, tmp_path, index=len(processes))
-        processes.append(process)
-        return process
-
-    yield start
-    for process in processes:
-        process.stop()
 
 
 def stored_ids() -> set[str]:

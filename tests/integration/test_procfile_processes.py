@@ -8,7 +8,7 @@ import pytest
 from app.runs_report import send_trigger, wait_for_run
 from models import ReconciliationLog, Reservation
 from tests.helpers import current_window
-from tests.integration.processes import ProcfileProcess, wait_until
+from tests.integration.processes import wait_until
 from tests.ledger import (
     expected_first_run,
     expected_no_change_run,
@@ -32,20 +32,6 @@ def process_env(services, sandbox, redis_broker):
         "RECONCILE_CRON": "* * * * *",
         "PYTHONUNBUFFERED": "1",
     }
-
-
-@pytest.fixture
-def started(tmp_path):
-    processes: list[ProcfileProcess] = []
-
-    def start(name: str, environment: dict) -> ProcfileProcess:
-        process = ProcfileProcess(name, environment, tmp_path, index=len(processes))
-        processes.append(process)
-        return process
-
-    yield start
-    for process in processes:
-        process.stop()
 
 
 def test_tick_then_three_runs_with_two_workers(db, sandbox, process_env, started):
