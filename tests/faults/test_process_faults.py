@@ -110,7 +110,7 @@ def test_connection_killed_between_messages(db, sandbox, stub_broker, stub_worke
     connection.close()
 
     second = run_once()
-    # A PIN actor opens a transaction first thing: its connection must be checked before.
+    # A PIN actor opens a transaction first thing, so that first statement must reconnect too.
     job = (
         PinJob.select()
         .where(
@@ -196,7 +196,7 @@ def test_connections_stay_bounded_over_100_runs(private_stack, sandbox, started)
         sampler.join()
 
     threads_per_worker = 8  # the Procfile's --threads
-    # Each worker thread keeps one connection; this test process holds the main thread's
+    # Each worker thread keeps one connection. This test process has the main thread's
     # and the sampler's.
     bound = len(workers) * threads_per_worker + 2
     assert [r.status for r in runs] == ["success"] * 100
