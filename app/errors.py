@@ -14,7 +14,7 @@ class StaysError(ReconcilerError):
 
 
 class StaysUnavailableError(StaysError):
-    """Stays did not answer usefully after the retries (timeouts, 5xx, 429)."""
+    """Stays returned no usable response after the retries (timeouts, 5xx, 429)."""
 
 
 class StaysAuthenticationError(StaysError):

@@ -2,8 +2,6 @@ import peewee
 
 from models.base import BaseModel
 
-CONFIRMED_TYPES = ("booked", "contract")
-
 
 class Reservation(BaseModel):
     stays_reservation_id = peewee.TextField(unique=True)
@@ -26,7 +24,3 @@ class Reservation(BaseModel):
 
     class Meta:
         table_name = "reservations"
-
-    @property
-    def is_confirmed(self) -> bool:
-        return self.type in CONFIRMED_TYPES and self.deleted_at is None

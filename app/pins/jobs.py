@@ -8,6 +8,7 @@ from datetime import datetime
 
 from psycopg2.extras import execute_values
 
+from app.pins.dispatch import DueJob, claim_jobs_by_id
 from app.pins.plan import (
     JobChange,
     StayFacts,
@@ -62,9 +63,7 @@ COUNTED_AS = {
 
 def plan_pin_jobs(
     stays_ids: list[str],
-    default_timezone: str,
-    lead_minutes: int,
-    revoke_after_minutes: int,
+    settings,
     now: datetime,
     facts: dict[str, StayFacts] | None = None,
 ) -> list[JobChange]:
@@ -75,7 +74,7 @@ def plan_pin_jobs(
     if not stays_ids:
         return []
     cursor = database_proxy.cursor()
-    cursor.execute(FACTS_SQL, (default_timezone, list(stays_ids)))
+    cursor.execute(FACTS_SQL, (settings.DEFAULT_TIMEZONE, list(stays_ids)))
     facts = {**{row[0]: StayFacts(*row) for row in cursor.fetchall()}, **(facts or {})}
     cursor.execute(JOBS_SQL, (list(stays_ids),))
     stored: dict[str, dict[str, StoredJob]] = {}
@@ -86,8 +85,10 @@ def plan_pin_jobs(
 
     changes: list[JobChange] = []
     for stays_id in sorted(set(stays_ids)):
-        stay = facts.get(stays_id) or _vanished(stays_id)
-        desired = desired_run_times(stay, lead_minutes, revoke_after_minutes, now)
+        stay = facts.get(stays_id) or vanished_stay(stays_id)
+        desired = desired_run_times(
+            stay, settings.PIN_LEAD_MINUTES, settings.PIN_REVOKE_AFTER_MINUTES, now
+        )
         changes += plan_changes(
             stay,
             stored.get(stays_id, {}),
@@ -99,7 +100,7 @@ def plan_pin_jobs(
     return changes
 
 
-def _vanished(stays_id: str) -> StayFacts:
+def vanished_stay(stays_id: str) -> StayFacts:
     """Facts for a stay whose reservation row is gone: it wants no PIN."""
     return StayFacts(
         stays_id, "canceled", True, None, None, None, None, "", "UTC", None, None, None
@@ -133,16 +134,14 @@ def apply_job_changes(changes: list[JobChange]) -> Counter:
     return Counter(COUNTED_AS[c.action] for c in changes)
 
 
-def sync_pin_jobs(stays_ids: list[str], settings, now: datetime) -> Counter:
-    """Plan and apply in one go (inside the caller's transaction)."""
-    changes = plan_pin_jobs(
-        stays_ids,
-        settings.DEFAULT_TIMEZONE,
-        settings.PIN_LEAD_MINUTES,
-        settings.PIN_REVOKE_AFTER_MINUTES,
-        now,
-    )
-    return apply_job_changes(changes)
+def sync_pin_jobs(stays_ids: list[str], settings, now: datetime) -> tuple[Counter, list[DueJob]]:
+    """Plan and write these stays' jobs and claim those due now, inside the caller's
+    transaction. Returns the counts per run counter and the claimed jobs, which the caller
+    sends once the transaction has committed."""
+    changes = plan_pin_jobs(stays_ids, settings, now)
+    counts = apply_job_changes(changes)
+    due = claim_jobs_by_id([change.job_id for change in changes if change.run_at], now)
+    return counts, due
 
 
 def orphaned_reservation_ids() -> list[str]:
@@ -165,4 +164,5 @@ __all__ = [
     "orphaned_reservation_ids",
     "plan_pin_jobs",
     "sync_pin_jobs",
+    "vanished_stay",
 ]

@@ -9,8 +9,7 @@ from datetime import datetime, timedelta
 import peewee
 
 from app import clock
-from app.pins.dispatch import claim_jobs_by_id
-from app.pins.jobs import apply_job_changes, orphaned_reservation_ids, plan_pin_jobs
+from app.pins.jobs import orphaned_reservation_ids, sync_pin_jobs
 from app.reconciliation.pages import missing_pages
 from app.reconciliation.process import process_reservation, record_outcomes
 from app.stays.client import PAGE_LIMIT, StaysClient
@@ -75,26 +74,11 @@ def plan_after_collect(stays_ids: list[str], settings, now: datetime) -> tuple[C
     The sweep cancels pending jobs whose reservation is gone or no longer confirmed, counted
     as 'orphaned'. A failing sweep is logged and skipped: the next run sweeps again."""
     with database_proxy.atomic():
-        changes = plan_pin_jobs(
-            stays_ids,
-            settings.DEFAULT_TIMEZONE,
-            settings.PIN_LEAD_MINUTES,
-            settings.PIN_REVOKE_AFTER_MINUTES,
-            now,
-        )
-        counts = apply_job_changes(changes)
-        due = claim_jobs_by_id([c.job_id for c in changes if c.run_at], now)
+        counts, due = sync_pin_jobs(stays_ids, settings, now)
     try:
         with database_proxy.atomic():
-            orphans = plan_pin_jobs(
-                orphaned_reservation_ids(),
-                settings.DEFAULT_TIMEZONE,
-                settings.PIN_LEAD_MINUTES,
-                settings.PIN_REVOKE_AFTER_MINUTES,
-                now,
-            )
-            swept = apply_job_changes(orphans)
-            due += claim_jobs_by_id([c.job_id for c in orphans if c.run_at], now)
+            swept, swept_due = sync_pin_jobs(orphaned_reservation_ids(), settings, now)
+        due += swept_due
     except peewee.PeeweeException:
         logger.exception("The orphan sweep failed; the next run sweeps again.")
         return counts, due

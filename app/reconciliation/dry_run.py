@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.errors import MalformedReservationError
-from app.pins.jobs import plan_pin_jobs
+from app.pins.jobs import plan_pin_jobs, vanished_stay
 from app.pins.plan import StayFacts
 from app.reconciliation.runs import window_for
 from app.stays.client import StaysClient
@@ -76,15 +76,8 @@ def plan_run(client: StaysClient, settings, today, now: datetime) -> RunPlan:
         plan.reservations.setdefault(outcome, []).append(key)
 
     facts = _facts(records, settings.DEFAULT_TIMEZONE)
-    facts.update({key: _deleted_facts(key) for key in deleted})
-    changes = plan_pin_jobs(
-        list(facts),
-        settings.DEFAULT_TIMEZONE,
-        settings.PIN_LEAD_MINUTES,
-        settings.PIN_REVOKE_AFTER_MINUTES,
-        now,
-        facts=facts,
-    )
+    facts.update({key: vanished_stay(key) for key in deleted})
+    changes = plan_pin_jobs(list(facts), settings, now, facts=facts)
     for change in changes:
         plan.pin_jobs.setdefault(change.action, []).append(change.job_id)
     return plan
@@ -125,9 +118,3 @@ def _facts(records: dict[str, ReservationRecord], default_timezone: str) -> dict
             listing.check_out_time if listing else None,
         )
     return facts
-
-
-def _deleted_facts(stays_id: str) -> StayFacts:
-    return StayFacts(
-        stays_id, "canceled", True, None, None, None, None, "", "UTC", None, None, None
-    )

@@ -10,8 +10,8 @@ from datetime import datetime
 import peewee
 
 from app.errors import MalformedReservationError
-from app.pins.dispatch import DueJob, claim_jobs_by_id
-from app.pins.jobs import apply_job_changes, plan_pin_jobs
+from app.pins.dispatch import DueJob
+from app.pins.jobs import sync_pin_jobs
 from app.reconciliation.process import record_outcomes, upsert_reservations
 from app.stays.records import ReservationRecord, parse_reservation, record_key
 from models import ReconciliationLog, ReconciliationPage, database_proxy
@@ -50,15 +50,7 @@ def record_page(run_id: int, skip: int, records: list, settings, now: datetime) 
         written = upsert_reservations(list(parsed.values()))
         outcomes.update({key: (outcome, None) for key, outcome in written.items()})
         record_outcomes(run_id, outcomes, "list")
-        changes = plan_pin_jobs(
-            list(parsed),
-            settings.DEFAULT_TIMEZONE,
-            settings.PIN_LEAD_MINUTES,
-            settings.PIN_REVOKE_AFTER_MINUTES,
-            now,
-        )
-        result.pins = apply_job_changes(changes)
-        result.due_jobs = claim_jobs_by_id([c.job_id for c in changes if c.run_at], now)
+        result.pins, result.due_jobs = sync_pin_jobs(list(parsed), settings, now)
         (
             ReconciliationPage.insert(
                 run=run_id,

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from app import clock
 from app.config import get_settings
 from app.pins import service
-from app.pins.jobs import _vanished
+from app.pins.jobs import vanished_stay
 from app.pins.plan import StayFacts, desired_run_times
 from app.reconciliation import trigger
 from app.reconciliation.listings import import_listing_config
@@ -178,7 +178,7 @@ def assert_jobs_match_plan() -> None:
     }
 
     for stays_id in set(facts) | set(jobs):
-        stay = facts.get(stays_id) or _vanished(stays_id)
+        stay = facts.get(stays_id) or vanished_stay(stays_id)
         desired = desired_run_times(
             stay, settings.PIN_LEAD_MINUTES, settings.PIN_REVOKE_AFTER_MINUTES, now
         )

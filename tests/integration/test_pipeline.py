@@ -37,7 +37,9 @@ def _assert_ledger_stats(ids_0, ids_1, runs):
         assert run.fetched == run.created + run.updated + run.unchanged + run.errors
     assert expected_first_run(ids_0).matches(first) == {}
     assert expected_no_change_run(ids_0).matches(second) == {}
-    assert second.created == 0 and second.updated == 0 and second.deleted == 0
+    assert second.created == 0
+    assert second.updated == 0
+    assert second.deleted == 0
     assert expected_state_1_run(ids_0, ids_1).matches(third) == {}
 
 
