@@ -1,8 +1,8 @@
 """Benchmark: first sync and no-change run of 10,000 reservations with two worker processes.
 
-Measures, in one process tree on this machine: the floor (paging every reservation from the
-sandbox, and one COPY-based upsert of them into PostgreSQL), then a first sync and a run with
-no change through the Procfile's worker command started twice. Prints a Markdown table.
+First it measures the floor: paging every reservation from the sandbox, plus one COPY-based
+upsert of them into PostgreSQL. Then it times a first sync and a run with no change, through
+the Procfile's worker command started twice. Prints Markdown tables.
 
     python bench/bench_reconcile.py [--reservations 10000] [--workers 2]
 

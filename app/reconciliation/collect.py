@@ -122,8 +122,8 @@ def _process_detail(run_id: int, stays_id: str, detail: dict) -> None:
 def finalize_run(
     run_id: int, pins: Counter | None = None, now: datetime | None = None
 ) -> ReconciliationLog | None:
-    """Write the run's stats from its items, pages and the collector's PIN counts (pins)
-    and mark it success; return None if the run had already ended."""
+    """Write the run's stats from its items, pages and the collector's PIN counts (pins),
+    and mark it success. Returns None if the run had already ended."""
     pins = pins or Counter()
     now = now or clock.utc_now()
     with database_proxy.atomic():

@@ -301,7 +301,7 @@ def test_no_code_appears_in_debug_logs(listings, sandbox, stub_worker, caplog):
     codes = {code for (code,) in AccessCode.select(AccessCode.code).tuples()}
     text = "\n".join(f"{r.getMessage()} {r.exc_text or ''} {r.args!r}" for r in caplog.records)
     assert len(codes) >= 20
-    # A code counts as leaked where it stands alone, not inside a longer id or number: the
-    # log's reservation data holds hex ids and partner codes of many digits.
+    # A code counts as leaked where it appears alone, not inside a longer id or number,
+    # because the logged reservation data contains hex ids and long partner codes.
     leaked = [code for code in codes if re.search(rf"(?<![0-9A-Za-z]){code}(?![0-9A-Za-z])", text)]
     assert leaked == []
